@@ -1,0 +1,9 @@
+namespace EmAlign.Formats;
+
+/// <summary>The one place that lists the built-in formats, in detection order.</summary>
+internal static class FormatRegistration
+{
+    public static void RegisterBuiltIns()
+    {
+    }
+}
