@@ -1,0 +1,112 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using EmAlign.Volumes;
+
+namespace EmAlign.Tests.Formats.Tiff;
+
+/// <summary>A fact skipped, with a clear message, where /usr/bin/python3 with tifffile is not installed.</summary>
+public sealed class TifffileFactAttribute : FactAttribute
+{
+    public TifffileFactAttribute()
+    {
+        if (!Tifffile.Available) Skip = "tifffile is not installed for /usr/bin/python3 (apt install python3-tifffile) - interop not checked.";
+    }
+}
+
+/// <summary>Runs the tifffile peer through /usr/bin/python3.</summary>
+public static class Tifffile
+{
+    private const string Python = "/usr/bin/python3";
+
+    private static readonly Lazy<bool> s_available = new(() =>
+    {
+        if (!File.Exists(Python)) return false;
+        try { return Run("import tifffile, numpy").ExitCode == 0; }
+        catch (System.ComponentModel.Win32Exception) { return false; }
+    });
+
+    public static bool Available => s_available.Value;
+
+    /// <summary>Runs a Python script; returns its exit code and standard output.</summary>
+    public static (int ExitCode, string Output) Run(string script, params string[] args)
+    {
+        var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(script);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.WaitForExit();
+        var output = stdout.Result;
+        if (p.ExitCode != 0) output += stderr.Result;
+        return (p.ExitCode, output.Trim());
+    }
+}
+
+/// <summary>Helpers shared by the TIFF tests.</summary>
+public static class TiffTestData
+{
+    /// <summary>A fresh empty folder under the temp directory, removed by the caller.</summary>
+    public static string TempFolder()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "emalign-tiff-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>A deterministic, type-filling pattern of <paramref name="count"/> voxels of <paramref name="type"/> as native bytes.</summary>
+    public static byte[] Pattern(DataType type, long count, int seed = 1)
+    {
+        var rng = new Random(seed);
+        var bytes = new byte[count * type.Size()];
+        switch (type)
+        {
+            case DataType.Float32:
+                var f = MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
+                for (int i = 0; i < f.Length; i++) f[i] = (float)(rng.NextDouble() * 2000 - 1000);
+                break;
+            case DataType.Float64:
+                var d = MemoryMarshal.Cast<byte, double>(bytes.AsSpan());
+                for (int i = 0; i < d.Length; i++) d[i] = rng.NextDouble() * 2e6 - 1e6;
+                break;
+            default:
+                rng.NextBytes(bytes);
+                break;
+        }
+        return bytes;
+    }
+
+    public static string Sha256(ReadOnlySpan<byte> bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
+
+    /// <summary>Sets the inline SHORT/LONG value of <paramref name="tag"/> in the first IFD of a classic little-endian TIFF.</summary>
+    public static void PatchFirstIfdValue(string path, ushort tag, uint value)
+    {
+        var bytes = File.ReadAllBytes(path);
+        int ifd = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(4));
+        int n = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(ifd));
+        for (int e = 0; e < n; e++)
+        {
+            var entry = bytes.AsSpan(ifd + 2 + 12 * e, 12);
+            if (BinaryPrimitives.ReadUInt16LittleEndian(entry) != tag) continue;
+            ushort type = BinaryPrimitives.ReadUInt16LittleEndian(entry[2..]);
+            if (type == 3) BinaryPrimitives.WriteUInt16LittleEndian(entry[8..], (ushort)value);
+            else BinaryPrimitives.WriteUInt32LittleEndian(entry[8..], value);
+            File.WriteAllBytes(path, bytes);
+            return;
+        }
+        throw new InvalidOperationException($"Tag {tag} not in the first IFD of {path}.");
+    }
+
+    /// <summary>Ends the IFD chain after the first IFD of a classic little-endian TIFF (ImageJ's layout for files over 4 GiB).</summary>
+    public static void CutChainAfterFirstIfd(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        int ifd = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(4));
+        int n = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(ifd));
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(ifd + 2 + 12 * n), 0);
+        File.WriteAllBytes(path, bytes);
+    }
+}
