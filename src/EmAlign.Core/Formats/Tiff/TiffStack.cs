@@ -42,7 +42,7 @@ internal sealed record TiffStack(IReadOnlyList<TiffPage> Planes, DataType DataTy
         long planeBytes = first.PlaneBytes, start = first.Offsets[0];
         if (images > int.MaxValue || start + images * planeBytes > fileLength)
             throw new CorruptDataException(
-                $"'{path}' is truncated: its ImageJ description declares {images} planes of {planeBytes} bytes from byte {start}, but the file has {fileLength} bytes.", path);
+                $"'{path}' is truncated: its ImageJ description declares images={images}, planes of {planeBytes} bytes from byte {start}, but the file has {fileLength} bytes.", path);
         var planes = new List<TiffPage>((int)images);
         for (int i = 0; i < images; i++)
             planes.Add(i == 0 ? first : first with { Index = i, Offsets = [start + i * planeBytes], ByteCounts = [planeBytes], RowsPerStrip = first.Height });

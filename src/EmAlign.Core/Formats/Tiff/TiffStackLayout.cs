@@ -15,7 +15,6 @@ internal sealed class TiffStackLayout
     private const string SoftwareName = "EmAlign";
     private readonly Field[] _firstFields;
     private readonly Field[] _otherFields;
-    private readonly int _stripOffsetField;
     private readonly int _otherIfdLength;
 
     /// <param name="width">Plane width in pixels (x).</param>
@@ -37,8 +36,8 @@ internal sealed class TiffStackLayout
         var yres = TiffMetadata.Rational(calibrated ? 1 / voxelSize.Y : 1);
         while (true)
         {
-            _firstFields = Fields(type, description, xres, yres, first: true, out _stripOffsetField);
-            _otherFields = Fields(type, description, xres, yres, first: false, out _);
+            _firstFields = Fields(type, description, xres, yres, first: true);
+            _otherFields = Fields(type, description, xres, yres, first: false);
             HeaderBytes = BigTiff ? 16 : 8;
             DataStart = AlignUp(HeaderBytes + IfdLength(_firstFields, BigTiff), 16);
             _otherIfdLength = IfdLength(_otherFields, BigTiff);
@@ -109,7 +108,7 @@ internal sealed class TiffStackLayout
         for (int i = 0; i < fields.Length; i++)
         {
             var f = fields[i];
-            byte[] value = i == _stripOffsetField ? Unsigned(BigTiff ? 8 : 4, (ulong)PlaneOffset(plane)) : f.Value;
+            byte[] value = f.Tag == TiffTag.StripOffsets ? Unsigned(BigTiff ? 8 : 4, (ulong)PlaneOffset(plane)) : f.Value;
             var e = target.Slice(countSize + i * entrySize, entrySize);
             BinaryPrimitives.WriteUInt16LittleEndian(e, f.Tag);
             BinaryPrimitives.WriteUInt16LittleEndian(e[2..], f.Type);
@@ -139,7 +138,7 @@ internal sealed class TiffStackLayout
     }
 
     /// <summary>The entries of a plane's IFD, sorted by tag; the strip offset is filled per plane.</summary>
-    private Field[] Fields(DataType type, string description, (uint, uint) xres, (uint, uint) yres, bool first, out int stripOffsetField)
+    private Field[] Fields(DataType type, string description, (uint, uint) xres, (uint, uint) yres, bool first)
     {
         ushort offsetType = BigTiff ? TiffType.Long8 : TiffType.Long;
         int offsetSize = BigTiff ? 8 : 4;
@@ -153,7 +152,6 @@ internal sealed class TiffStackLayout
             new(TiffTag.Photometric, TiffType.Short, 1, Unsigned(2, 1)),
         };
         if (first) fields.Add(Ascii(TiffTag.ImageDescription, description));
-        stripOffsetField = fields.Count;
         fields.Add(new(TiffTag.StripOffsets, offsetType, 1, Unsigned(offsetSize, 0)));
         fields.Add(new(TiffTag.SamplesPerPixel, TiffType.Short, 1, Unsigned(2, 1)));
         fields.Add(new(TiffTag.RowsPerStrip, TiffType.Long, 1, Unsigned(4, (ulong)Height)));
