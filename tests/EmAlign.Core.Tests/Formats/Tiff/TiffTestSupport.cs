@@ -6,12 +6,21 @@ using EmAlign.Volumes;
 
 namespace EmAlign.Tests.Formats.Tiff;
 
-/// <summary>A fact skipped, with a clear message, where /usr/bin/python3 with tifffile is not installed.</summary>
+/// <summary>A fact skipped, with a clear message, where /usr/bin/python3 with tifffile is not installed (or, with <see cref="NeedsSsTem"/>, the ssTEM stack is absent).</summary>
 public sealed class TifffileFactAttribute : FactAttribute
 {
     public TifffileFactAttribute()
     {
-        if (!Tifffile.Available) Skip = "tifffile is not installed for /usr/bin/python3 (apt install python3-tifffile) - interop not checked.";
+        if (!Tifffile.Available) base.Skip = "tifffile is not installed for /usr/bin/python3 (apt install python3-tifffile) - interop not checked.";
+    }
+
+    /// <summary>Also needs the real ssTEM stack of ../shared/data.</summary>
+    public bool NeedsSsTem { get; set; }
+
+    public override string Skip
+    {
+        get => base.Skip ?? (NeedsSsTem && !Support.SharedData.HasSsTem ? "../shared/data/vnc-ssTEM-stack1 is absent (set EMALIGN_SHARED to the shared folder)." : null!);
+        set => base.Skip = value;
     }
 }
 
