@@ -25,7 +25,7 @@ internal sealed class TiffFile
     public IReadOnlyList<TiffPage> Pages { get; }
 
     /// <summary>True when <paramref name="head"/> (the first bytes of a file) is a classic or BigTIFF header in either byte order.</summary>
-    public static bool IsTiffHeader(ReadOnlySpan<byte> head)
+    private static bool IsTiffHeader(ReadOnlySpan<byte> head)
     {
         if (head.Length < 4) return false;
         bool be;

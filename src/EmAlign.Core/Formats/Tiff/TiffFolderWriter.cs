@@ -72,7 +72,7 @@ internal sealed class TiffFolderWriter : IChunkedArray
     public bool CanWrite => true;
 
     /// <summary>File name of slice <paramref name="z"/>: "slice_0007.tif".</summary>
-    public string SliceName(long z) => "slice_" + z.ToString(_format, CultureInfo.InvariantCulture) + ".tif";
+    private string SliceName(long z) => "slice_" + z.ToString(_format, CultureInfo.InvariantCulture) + ".tif";
 
     public bool TryReadChunk(ReadOnlySpan<long> chunkIndex, Span<byte> destination)
     {

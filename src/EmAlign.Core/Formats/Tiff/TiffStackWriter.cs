@@ -61,9 +61,6 @@ internal sealed class TiffStackWriter : IChunkedArray
     public double FillValue { get; }
     public bool CanWrite => true;
 
-    /// <summary>True once every page was written and the file carries its final name.</summary>
-    public bool IsFinished => Volatile.Read(ref _finished);
-
     public bool TryReadChunk(ReadOnlySpan<long> chunkIndex, Span<byte> destination)
     {
         long z = PlaneOf(chunkIndex);
@@ -114,7 +111,7 @@ internal sealed class TiffStackWriter : IChunkedArray
             if (File.Exists(Path) && !_force) throw new OutputExistsException(Path);
             File.Move(_partialPath, Path, overwrite: _force);
             _stream = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, 0, FileOptions.RandomAccess);
-            Volatile.Write(ref _finished, true);
+            _finished = true;
         }
     }
 
