@@ -152,7 +152,24 @@ internal sealed record TiffPage
             {
                 int rows = Math.Min(RowsPerStrip, Height - row0);
                 var target = destination.Slice(row0 * rowBytes, rows * rowBytes);
-                DecodeCompressed(file, path, s, "strip", target);
+                if (rows == RowsPerStrip)
+                {
+                    DecodeCompressed(file, path, s, "strip", target, target.Length);
+                }
+                else
+                {
+                    // Some writers pad the last strip to RowsPerStrip rows: decode it whole, keep the rows that exist.
+                    byte[] full = ArrayPool<byte>.Shared.Rent(RowsPerStrip * rowBytes);
+                    try
+                    {
+                        DecodeCompressed(file, path, s, "strip", full.AsSpan(0, RowsPerStrip * rowBytes), target.Length);
+                        full.AsSpan(0, target.Length).CopyTo(target);
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(full);
+                    }
+                }
                 ToNative(target, Width);
                 s++;
             }
@@ -180,7 +197,7 @@ internal sealed record TiffPage
                     }
                     else
                     {
-                        DecodeCompressed(file, path, t, "tile", tile);
+                        DecodeCompressed(file, path, t, "tile", tile, tile.Length);
                     }
                     ToNative(tile, TileWidth);
                     int x0 = tx * TileWidth, y0 = ty * TileHeight;
@@ -199,7 +216,8 @@ internal sealed record TiffPage
     /// <summary>Bytes stored for strip/tile <paramref name="block"/>; files that omit byte counts are trusted to hold a full uncompressed block.</summary>
     private long StoredCount(int block) => block < ByteCounts.Length ? ByteCounts[block] : long.MaxValue;
 
-    private void DecodeCompressed(SafeFileHandle file, string path, int block, string kind, Span<byte> target)
+    /// <summary>Decompresses strip/tile <paramref name="block"/> into <paramref name="target"/>; fewer than <paramref name="needed"/> bytes is damage.</summary>
+    private void DecodeCompressed(SafeFileHandle file, string path, int block, string kind, Span<byte> target, int needed)
     {
         long stored = ByteCounts[block];
         if (stored > int.MaxValue)
@@ -223,8 +241,8 @@ internal sealed record TiffPage
             {
                 throw new CorruptDataException($"'{path}' page {Index} {kind} {block} ({TiffCompression.Describe(Compression)}): {e.Message}", path, e);
             }
-            if (produced < target.Length)
-                throw Truncated(path, block, kind, $"decodes to {produced} bytes; {target.Length} are needed");
+            if (produced < needed)
+                throw Truncated(path, block, kind, $"decodes to {produced} bytes; {needed} are needed");
         }
         finally
         {

@@ -97,6 +97,33 @@ public sealed class TiffReadTests : IDisposable
         Assert.Contains("truncated", e.Message);
     }
 
+    [Fact]
+    public void CompressedLastStripPaddedToFullRowsIsAccepted()
+    {
+        // 5 rows of 6 in strips of 2 rows; the last strip carries 2 rows although only 1 exists.
+        var pixels = Enumerable.Range(0, 36).Select(i => (byte)(i * 7)).ToArray();
+        byte[][] strips = [.. Enumerable.Range(0, 3).Select(k => TiffTestData.PackBitsLiteral(pixels.AsSpan(k * 12, 12)))];
+        string path = Path.Combine(_dir, "padded.tif");
+        File.WriteAllBytes(path, TiffTestData.SinglePageUInt8(6, 5, 2, 32773, strips));
+        using var v = VolumeFormats.Open(path);
+        Assert.Equal(Box3.FromSize(6, 5, 1), v.Bounds);
+        Assert.Equal(pixels[..30], v.Read<byte>(0, v.Bounds));
+    }
+
+    [Fact]
+    public void CompressedStripThatEndsEarlyIsTruncated()
+    {
+        var pixels = Enumerable.Range(0, 30).Select(i => (byte)i).ToArray();
+        byte[][] strips = [TiffTestData.PackBitsLiteral(pixels.AsSpan(0, 12)), TiffTestData.PackBitsLiteral(pixels.AsSpan(12, 12)), TiffTestData.PackBitsLiteral(pixels.AsSpan(24, 3))];
+        string path = Path.Combine(_dir, "short-strip.tif");
+        File.WriteAllBytes(path, TiffTestData.SinglePageUInt8(6, 5, 2, 32773, strips));
+        using var v = VolumeFormats.Open(path);
+        var e = Assert.Throws<CorruptDataException>(() => v.Read<byte>(0, v.Bounds));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("page 0", e.Message);
+        Assert.Contains("strip 2 decodes to 3 bytes; 6 are needed", e.Message);
+    }
+
     [FixtureFact]
     public void DamagedCompressedStripNamesFileAndPage()
     {

@@ -118,4 +118,59 @@ public static class TiffTestData
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(ifd + 2 + 12 * n), 0);
         File.WriteAllBytes(path, bytes);
     }
+
+    /// <summary>
+    /// A minimal little-endian classic TIFF of one uint8 page: the given strips (already encoded) after an IFD with
+    /// width, height, compression, rows per strip and strip offsets and byte counts.
+    /// </summary>
+    public static byte[] SinglePageUInt8(int width, int height, int rowsPerStrip, ushort compression, byte[][] strips)
+    {
+        var entries = new List<(ushort Tag, ushort Type, uint Count, uint Value)>();
+        int n = 8, ifdLength = 2 + n * 12 + 4, arrays = 8 + ifdLength, data = arrays + 8 * strips.Length;
+        uint offsetsAt = (uint)arrays, countsAt = (uint)(arrays + 4 * strips.Length);
+        entries.Add((256, 4, 1, (uint)width));
+        entries.Add((257, 4, 1, (uint)height));
+        entries.Add((258, 3, 1, 8));
+        entries.Add((259, 3, 1, compression));
+        entries.Add((262, 3, 1, 1));
+        entries.Add((273, 4, (uint)strips.Length, strips.Length == 1 ? (uint)data : offsetsAt));
+        entries.Add((278, 4, 1, (uint)rowsPerStrip));
+        entries.Add((279, 4, (uint)strips.Length, strips.Length == 1 ? (uint)strips[0].Length : countsAt));
+        var file = new byte[data + strips.Sum(s => s.Length)];
+        file[0] = file[1] = (byte)'I';
+        file[2] = 42;
+        file[4] = 8;
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(8), (ushort)n);
+        for (int e = 0; e < n; e++)
+        {
+            var at = file.AsSpan(10 + e * 12);
+            BinaryPrimitives.WriteUInt16LittleEndian(at, entries[e].Tag);
+            BinaryPrimitives.WriteUInt16LittleEndian(at[2..], entries[e].Type);
+            BinaryPrimitives.WriteUInt32LittleEndian(at[4..], entries[e].Count);
+            if (entries[e].Type == 3) BinaryPrimitives.WriteUInt16LittleEndian(at[8..], (ushort)entries[e].Value);
+            else BinaryPrimitives.WriteUInt32LittleEndian(at[8..], entries[e].Value);
+        }
+        int pos = data;
+        for (int i = 0; i < strips.Length; i++)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(arrays + 4 * i), (uint)pos);
+            BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan((int)countsAt + 4 * i), (uint)strips[i].Length);
+            strips[i].CopyTo(file, pos);
+            pos += strips[i].Length;
+        }
+        return file;
+    }
+
+    /// <summary>PackBits literal runs for <paramref name="bytes"/> (at most 128 bytes per run).</summary>
+    public static byte[] PackBitsLiteral(ReadOnlySpan<byte> bytes)
+    {
+        var result = new List<byte>();
+        for (int i = 0; i < bytes.Length; i += 128)
+        {
+            int n = Math.Min(128, bytes.Length - i);
+            result.Add((byte)(n - 1));
+            result.AddRange(bytes.Slice(i, n).ToArray());
+        }
+        return [.. result];
+    }
 }
