@@ -216,10 +216,13 @@ internal sealed class TiffFile
 
     private static string Hex(ReadOnlySpan<byte> b) => b.IsEmpty ? "nothing (the file is shorter than a TIFF header)" : Convert.ToHexString(b);
 
-    /// <summary>Reads through a 64 KiB window: IFDs and their values usually sit close together.</summary>
+    /// <summary>
+    /// Reads through a window: IFDs and their values usually sit close together. The first window is small (most
+    /// single-page files keep everything in their first kilobytes); later ones are 64 KiB for long IFD chains.
+    /// </summary>
     private sealed class Window(SafeFileHandle file, long length, string path)
     {
-        private readonly byte[] _buffer = new byte[1 << 16];
+        private byte[] _buffer = new byte[4096];
         private long _start = -1;
         private int _count;
 
@@ -231,14 +234,15 @@ internal sealed class TiffFile
         {
             if (offset < 0 || offset > length - count)
                 throw new CorruptDataException($"'{path}' is truncated or damaged: {what} at byte {offset} (+{count}) lies beyond the end of the file ({length} bytes).", path);
-            if (count > _buffer.Length)
-            {
-                var big = new byte[count];
-                Fill(big, offset);
-                return big;
-            }
             if (_start < 0 || offset < _start || offset + count > _start + _count)
             {
+                if (_start >= 0 && _buffer.Length < 1 << 16) _buffer = new byte[1 << 16];
+                if (count > _buffer.Length)
+                {
+                    var big = new byte[count];
+                    Fill(big, offset);
+                    return big;
+                }
                 _start = offset;
                 _count = (int)Math.Min(_buffer.Length, length - offset);
                 Fill(_buffer.AsSpan(0, _count), offset);

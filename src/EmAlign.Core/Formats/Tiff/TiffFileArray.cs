@@ -23,7 +23,7 @@ internal sealed class TiffFileArray : IChunkedArray
 
     public static TiffFileArray Open(string path)
     {
-        var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
+        var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         try
         {
             return new TiffFileArray(path, file, TiffStack.Read(file, path));
