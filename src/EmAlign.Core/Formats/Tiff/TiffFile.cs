@@ -6,20 +6,13 @@ using Microsoft.Win32.SafeHandles;
 namespace EmAlign.Formats.Tiff;
 
 /// <summary>
-/// The directory structure of a classic TIFF or BigTIFF file, either byte order: every IFD in the chain, in order.
+/// The directory structure of a classic TIFF or BigTIFF file, either byte order: every IFD in the chain, in order
+/// (each page records the byte order it needs for decoding).
 /// Parsing reads the header and IFDs through a small window buffer, so opening touches only a few kilobytes.
 /// </summary>
 internal sealed class TiffFile
 {
-    private TiffFile(bool bigEndian, bool bigTiff, List<TiffPage> pages)
-    {
-        BigEndian = bigEndian;
-        BigTiff = bigTiff;
-        Pages = pages;
-    }
-
-    public bool BigEndian { get; }
-    public bool BigTiff { get; }
+    private TiffFile(List<TiffPage> pages) => Pages = pages;
 
     /// <summary>Every IFD of the main chain (SubIFDs are not followed).</summary>
     public IReadOnlyList<TiffPage> Pages { get; }
@@ -84,7 +77,7 @@ internal sealed class TiffFile
         }
         if (pages.Count == 0)
             throw new InvalidVolumeException($"'{path}' is a TIFF file without any image directory (first IFD offset 0).", path);
-        return new TiffFile(be, big, pages);
+        return new TiffFile(pages);
     }
 
     private static TiffPage ReadIfd(Window src, long at, int index, bool be, bool big, out long next)

@@ -16,7 +16,6 @@ internal static class TiffTag
     public const ushort StripByteCounts = 279;
     public const ushort XResolution = 282;
     public const ushort YResolution = 283;
-    public const ushort PlanarConfiguration = 284;
     public const ushort ResolutionUnit = 296;
     public const ushort Software = 305;
     public const ushort Predictor = 317;
