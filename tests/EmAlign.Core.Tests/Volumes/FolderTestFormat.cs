@@ -53,7 +53,7 @@ public sealed class FolderTestFormat : IVolumeFormat
         foreach (var mag in new[] { Mag.One }.Concat(options.ExtraMags))
         {
             var ls = shape.ToArray();
-            ls[^1] = Box3.CeilDiv(ls[^1], mag.X); ls[^2] = Box3.CeilDiv(ls[^2], mag.Y); ls[^3] = Box3.CeilDiv(ls[^3], mag.Z);
+            ls[^1] = (ls[^1] + mag.X - 1) / mag.X; ls[^2] = (ls[^2] + mag.Y - 1) / mag.Y; ls[^3] = (ls[^3] + mag.Z - 1) / mag.Z;
             levels.Add(new JsonObject { ["mag"] = mag.ToString(), ["shape"] = new JsonArray([.. ls.Select(v => (JsonNode)v)]), ["chunks"] = new JsonArray([.. chunks.Select(v => (JsonNode)v)]) });
         }
         var meta = new JsonObject
