@@ -21,11 +21,11 @@ internal static class JsonOutput
         output.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
     }
 
-    public static void Numbers<T>(Utf8JsonWriter json, string name, IEnumerable<T> values) where T : IConvertible
+    /// <summary>A number array on one line ("shape": [20, 1024, 1024]), however the rest is indented.</summary>
+    public static void Numbers<T>(Utf8JsonWriter json, string name, IEnumerable<T> values)
     {
-        json.WriteStartArray(name);
-        foreach (var v in values) json.WriteNumberValue(v.ToDouble(null));
-        json.WriteEndArray();
+        json.WritePropertyName(name);
+        json.WriteRawValue($"[{string.Join(", ", values.Select(v => JsonSerializer.Serialize(v)))}]");
     }
 
     /// <summary>A mag-1 box as "x", "y", "z", "size_x", "size_y", "size_z" fields of the current object.</summary>
