@@ -67,6 +67,8 @@ public static class VolumeCopier
         var view = new VolumeView(source, options.Level, options.Box);
         var levelBox = view.LevelRegion;
         var level = source.Levels[options.Level];
+        if (levelBox.IsEmpty)
+            throw new EmAlignException($"The region {view.Region} (mag-1 voxels) holds no voxels of level {options.Level} (mag {level.Mag}) of '{view.Path}'.", "box");
         string target = Path.GetFullPath(destination);
         RejectOverlap(view.Path, target, destination);
         bool exists = File.Exists(target) || Directory.Exists(target);

@@ -152,6 +152,18 @@ public sealed class VolumeCopierTests : IDisposable
         Assert.True(File.Exists(Path.Combine(Out("a"), "volume.json")));
     }
 
+    [Fact]
+    public void ARegionBeyondACoarseLevelsEdgeIsRejected()
+    {
+        // Level 1 rounds its size down (5 -> 2 in x), as some pyramids do: mag-1 x 4..5 has no coarse voxel.
+        using var v = new EmVolume("memory", "memory", "", [
+            new VolumeLevel(Mag.One, new MemoryChunkedArray(DataType.UInt8, [1, 4, 5], [1, 4, 4])),
+            new VolumeLevel(new Mag(2, 2, 1), new MemoryChunkedArray(DataType.UInt8, [1, 2, 2], [1, 2, 2]))], VoxelSize.Unknown);
+        var ex = Assert.Throws<EmAlignException>(() => VolumeCopier.Copy(v, Out("edge"), new CopyOptions { Format = FolderTestFormat.FormatName, Level = 1, Box = new Box3(4, 0, 0, 1, 4, 1) }));
+        Assert.Equal("box", ex.Target);
+        Assert.Empty(Directory.GetFileSystemEntries(_dir));
+    }
+
     [Theory]
     [InlineData(new[] { 0, 4, 4 })]
     [InlineData(new[] { 4, 4 })]
