@@ -188,7 +188,7 @@ public static class VolumeCopier
     }
 
     /// <summary>Refuses destinations that are the source, contain it, or lie inside it: replacing them would destroy the input.</summary>
-    private static void RejectOverlap(string sourcePath, string target, string destination)
+    internal static void RejectOverlap(string sourcePath, string target, string destination)
     {
         var cmp = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
         string src = Path.TrimEndingDirectorySeparator(Path.GetFullPath(sourcePath));
@@ -198,7 +198,7 @@ public static class VolumeCopier
     }
 
     /// <summary>"dir/name.partial-1a2b3c4d.ext": same folder (so the final rename is atomic), same extension (formats may look at it).</summary>
-    private static string TemporarySibling(string target)
+    internal static string TemporarySibling(string target)
     {
         string dir = Path.GetDirectoryName(target) ?? ".";
         string name = Path.GetFileName(target);
@@ -206,7 +206,7 @@ public static class VolumeCopier
         return Path.Combine(dir, $"{name[..^ext.Length]}.partial-{Guid.NewGuid().ToString("N")[..8]}{ext}");
     }
 
-    private static void DeletePath(string path)
+    internal static void DeletePath(string path)
     {
         if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
         else if (File.Exists(path)) File.Delete(path);
