@@ -11,6 +11,8 @@ internal static partial class Scenarios
     {
         ["zarr2-io"] = Zarr2Io,
         ["tiff-read"] = TiffRead,
+        ["features-global"] = FeaturesGlobal,
+        ["features-piecewise"] = FeaturesPiecewise,
     };
 
     /// <summary>../shared/data/vnc-ssTEM-stack1/raw beside the repository, or EMALIGN_SHARED.</summary>

@@ -66,16 +66,22 @@ public static class NeighbourhoodMatcher
         }
 
         var best = new SpotMatch?[n];
+        // Screening scores one fixed spot against all moving spots at once: Lc long multiply-adds over a transposed matrix.
+        float[] coarseT = screen ? b.CoarseTransposed() : [];
+        int lc = a.CoarseLength;
         Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = maxParallelism, CancellationToken = ct },
-            () => (Index: new int[k], Score: new float[k]),
+            () => (Index: new int[k], Score: new float[k], All: new float[screen ? m : 0]),
             (i, _, top) =>
             {
                 int count = 0;
                 if (screen)
                 {
                     var ca = a.CoarseRow(i);
+                    var all = top.All.AsSpan();
+                    TensorPrimitives.Multiply(coarseT.AsSpan(0, m), ca[0], all);
+                    for (int l = 1; l < lc; l++) TensorPrimitives.MultiplyAdd(coarseT.AsSpan(l * m, m), ca[l], all, all);
                     for (int j = 0; j < m; j++)
-                        if (Near(i, j)) Insert(top.Index, top.Score, ref count, j, TensorPrimitives.Dot(ca, b.CoarseRow(j)));
+                        if ((count < k || all[j] > top.Score[k - 1]) && Near(i, j)) Insert(top.Index, top.Score, ref count, j, all[j]);
                 }
                 else
                 {
@@ -120,6 +126,15 @@ public static class NeighbourhoodMatcher
 
         public ReadOnlySpan<float> Row(int i) => _full.AsSpan(i * Length, Length);
         public ReadOnlySpan<float> CoarseRow(int i) => _coarse.AsSpan(i * CoarseLength, CoarseLength);
+
+        /// <summary>The coarse rows as columns: element (l, j) at l·Count + j.</summary>
+        public float[] CoarseTransposed()
+        {
+            var t = new float[_coarse.Length];
+            for (int j = 0; j < Count; j++)
+                for (int l = 0; l < CoarseLength; l++) t[l * Count + j] = _coarse[j * CoarseLength + l];
+            return t;
+        }
 
         public static Neighbourhoods Extract(float[] image, VoxelGrid grid, IReadOnlyList<Spot> spots, (int X, int Y, int Z) r, int maxParallelism)
         {
