@@ -175,20 +175,26 @@ public static class Resampler
         }
     }
 
-    /// <summary>Reads one channel of a source block at fractional voxel coordinates of the whole source.</summary>
+    /// <summary>
+    /// Reads one channel of a source block at fractional voxel coordinates of the whole source. Samples whose support lies
+    /// inside the block index it directly; near the source's faces indices are clamped to the edge.
+    /// </summary>
     private readonly struct Sampler(float[] data, long offset, Box3 box, Box3 bounds, float background)
     {
+        private readonly long _sy = box.SizeX, _sz = box.SizeX * box.SizeY;
+
         private bool Outside(float fx, float fy, float fz) =>
             !(fx >= bounds.X - 0.5f && fx <= bounds.EndX - 0.5f && fy >= bounds.Y - 0.5f && fy <= bounds.EndY - 0.5f && fz >= bounds.Z - 0.5f && fz <= bounds.EndZ - 0.5f)
             || box.IsEmpty;
 
-        private float At(long x, long y, long z)
-        {
-            x = Math.Clamp(x, bounds.X, bounds.EndX - 1) - box.X;
-            y = Math.Clamp(y, bounds.Y, bounds.EndY - 1) - box.Y;
-            z = Math.Clamp(z, bounds.Z, bounds.EndZ - 1) - box.Z;
-            return data[offset + (z * box.SizeY + y) * box.SizeX + x];
-        }
+        /// <summary>True when voxels [x0 - lo, x0 + hi] (and likewise y, z) all lie in the block.</summary>
+        private bool Interior(long x0, long y0, long z0, int lo, int hi) =>
+            x0 - lo >= box.X && x0 + hi < box.EndX && y0 - lo >= box.Y && y0 + hi < box.EndY && z0 - lo >= box.Z && z0 + hi < box.EndZ;
+
+        private long Index(long x, long y, long z) => offset + (z - box.Z) * _sz + (y - box.Y) * _sy + (x - box.X);
+
+        private float At(long x, long y, long z) => data[Index(
+            Math.Clamp(x, bounds.X, bounds.EndX - 1), Math.Clamp(y, bounds.Y, bounds.EndY - 1), Math.Clamp(z, bounds.Z, bounds.EndZ - 1))];
 
         public float Nearest(float fx, float fy, float fz) =>
             Outside(fx, fy, fz) ? background : At((long)MathF.Floor(fx + 0.5f), (long)MathF.Floor(fy + 0.5f), (long)MathF.Floor(fz + 0.5f));
@@ -198,10 +204,20 @@ public static class Resampler
             if (Outside(fx, fy, fz)) return background;
             long x0 = (long)MathF.Floor(fx), y0 = (long)MathF.Floor(fy), z0 = (long)MathF.Floor(fz);
             float tx = fx - x0, ty = fy - y0, tz = fz - z0;
-            float c00 = At(x0, y0, z0) + tx * (At(x0 + 1, y0, z0) - At(x0, y0, z0));
-            float c10 = At(x0, y0 + 1, z0) + tx * (At(x0 + 1, y0 + 1, z0) - At(x0, y0 + 1, z0));
-            float c01 = At(x0, y0, z0 + 1) + tx * (At(x0 + 1, y0, z0 + 1) - At(x0, y0, z0 + 1));
-            float c11 = At(x0, y0 + 1, z0 + 1) + tx * (At(x0 + 1, y0 + 1, z0 + 1) - At(x0, y0 + 1, z0 + 1));
+            float v000, v100, v010, v110, v001, v101, v011, v111;
+            if (Interior(x0, y0, z0, 0, 1))
+            {
+                long i = Index(x0, y0, z0);
+                v000 = data[i]; v100 = data[i + 1]; v010 = data[i + _sy]; v110 = data[i + _sy + 1];
+                v001 = data[i + _sz]; v101 = data[i + _sz + 1]; v011 = data[i + _sz + _sy]; v111 = data[i + _sz + _sy + 1];
+            }
+            else
+            {
+                v000 = At(x0, y0, z0); v100 = At(x0 + 1, y0, z0); v010 = At(x0, y0 + 1, z0); v110 = At(x0 + 1, y0 + 1, z0);
+                v001 = At(x0, y0, z0 + 1); v101 = At(x0 + 1, y0, z0 + 1); v011 = At(x0, y0 + 1, z0 + 1); v111 = At(x0 + 1, y0 + 1, z0 + 1);
+            }
+            float c00 = v000 + tx * (v100 - v000), c10 = v010 + tx * (v110 - v010);
+            float c01 = v001 + tx * (v101 - v001), c11 = v011 + tx * (v111 - v011);
             float c0 = c00 + ty * (c10 - c00), c1 = c01 + ty * (c11 - c01);
             return c0 + tz * (c1 - c0);
         }
@@ -212,6 +228,8 @@ public static class Resampler
             long x0 = (long)MathF.Floor(fx), y0 = (long)MathF.Floor(fy), z0 = (long)MathF.Floor(fz);
             Span<float> wx = stackalloc float[4], wy = stackalloc float[4], wz = stackalloc float[4];
             Keys(fx - x0, wx); Keys(fy - y0, wy); Keys(fz - z0, wz);
+            bool interior = Interior(x0, y0, z0, 1, 2);
+            long b = interior ? Index(x0 - 1, y0 - 1, z0 - 1) : 0;
             float sum = 0;
             for (int k = 0; k < 4; k++)
             {
@@ -220,8 +238,17 @@ public static class Resampler
                 for (int j = 0; j < 4; j++)
                 {
                     if (wy[j] == 0) continue;
-                    float sx = 0;
-                    for (int i = 0; i < 4; i++) sx += wx[i] * At(x0 - 1 + i, y0 - 1 + j, z0 - 1 + k);
+                    float sx;
+                    if (interior)
+                    {
+                        long r = b + k * _sz + j * _sy;
+                        sx = wx[0] * data[r] + wx[1] * data[r + 1] + wx[2] * data[r + 2] + wx[3] * data[r + 3];
+                    }
+                    else
+                    {
+                        sx = 0;
+                        for (int i = 0; i < 4; i++) sx += wx[i] * At(x0 - 1 + i, y0 - 1 + j, z0 - 1 + k);
+                    }
                     sy += wy[j] * sx;
                 }
                 sum += wz[k] * sy;
