@@ -207,7 +207,8 @@ internal static class Bzip2Encoder
         int alphaSize = freq.Length, nSym = symbols.Length;
         int nGroups = nSym < 200 ? 2 : nSym < 600 ? 3 : nSym < 1200 ? 4 : nSym < 2400 ? 5 : 6;
         int nSelectors = (nSym + GroupSize - 1) / GroupSize;
-        var lengths = new byte[nGroups, 258];
+        const int A = 258; // row stride of the per-table arrays
+        var lengths = new byte[nGroups * A];
 
         // Start from tables that each cover a slice of the alphabet with about equal total frequency.
         int remaining = nSym, gs = 0;
@@ -215,40 +216,61 @@ internal static class Bzip2Encoder
         {
             int target = remaining / part, ge = gs - 1, acc = 0;
             while (acc < target && ge < alphaSize - 1) acc += freq[++ge];
-            for (int v = 0; v < alphaSize; v++) lengths[part - 1, v] = (byte)(v >= gs && v <= ge ? 0 : 15);
+            for (int v = 0; v < alphaSize; v++) lengths[(part - 1) * A + v] = (byte)(v >= gs && v <= ge ? 0 : 15);
             gs = ge + 1;
             remaining -= acc;
         }
 
         var selectors = new byte[nSelectors];
-        var counts = new int[nGroups, 258];
+        var counts = new int[nGroups * A];
+        // Group costs for all tables at once: 16-bit lanes, tables 0-3 in one word and 4-5 in another
+        // (a group of 50 codes of at most 17 bits cannot overflow a lane).
+        Span<ulong> packLow = stackalloc ulong[A];
+        Span<ulong> packHigh = stackalloc ulong[A];
         Span<int> cost = stackalloc int[6];
         for (int round = 0; round < RefineRounds; round++)
         {
+            for (int v = 0; v < alphaSize; v++)
+            {
+                ulong lo = 0, hi = 0;
+                for (int t = 0; t < nGroups; t++)
+                {
+                    ulong len = lengths[t * A + v];
+                    if (t < 4) lo |= len << (16 * t);
+                    else hi |= len << (16 * (t - 4));
+                }
+                packLow[v] = lo;
+                packHigh[v] = hi;
+            }
             Array.Clear(counts);
             for (int g = 0; g < nSelectors; g++)
             {
                 var group = symbols.Slice(g * GroupSize, Math.Min(GroupSize, nSym - g * GroupSize));
-                cost.Clear();
-                foreach (ushort s in group)
-                    for (int t = 0; t < nGroups; t++) cost[t] += lengths[t, s];
+                ulong lo = 0, hi = 0;
+                foreach (ushort sym in group)
+                {
+                    lo += packLow[sym];
+                    hi += packHigh[sym];
+                }
+                for (int t = 0; t < nGroups; t++) cost[t] = (int)(((t < 4 ? lo : hi) >> (16 * (t & 3))) & 0xFFFF);
                 int best = 0;
                 for (int t = 1; t < nGroups; t++)
                     if (cost[t] < cost[best]) best = t;
                 selectors[g] = (byte)best;
-                foreach (ushort s in group) counts[best, s]++;
+                var row = counts.AsSpan(best * A, A);
+                foreach (ushort sym in group) row[sym]++;
             }
-            for (int t = 0; t < nGroups; t++) BuildLengths(counts, t, alphaSize, lengths);
+            for (int t = 0; t < nGroups; t++) BuildLengths(counts.AsSpan(t * A, alphaSize), lengths.AsSpan(t * A, alphaSize));
         }
 
-        var codes = new uint[nGroups, 258];
+        var codes = new uint[nGroups * A];
         for (int t = 0; t < nGroups; t++)
         {
             uint code = 0;
             for (int len = 1; len <= MaxEncodeLength; len++)
             {
                 for (int v = 0; v < alphaSize; v++)
-                    if (lengths[t, v] == len) codes[t, v] = code++;
+                    if (lengths[t * A + v] == len) codes[t * A + v] = code++;
                 code <<= 1;
             }
         }
@@ -267,11 +289,11 @@ internal static class Bzip2Encoder
         }
         for (int t = 0; t < nGroups; t++)
         {
-            int curr = lengths[t, 0];
+            int curr = lengths[t * A];
             w.Write(5, (uint)curr);
             for (int v = 0; v < alphaSize; v++)
             {
-                int len = lengths[t, v];
+                int len = lengths[t * A + v];
                 for (; curr < len; curr++) w.Write(2, 2);
                 for (; curr > len; curr--) w.Write(2, 3);
                 w.Write(1, 0);
@@ -279,28 +301,26 @@ internal static class Bzip2Encoder
         }
         for (int g = 0; g < nSelectors; g++)
         {
-            int t = selectors[g];
-            int end = Math.Min(nSym, (g + 1) * GroupSize);
-            for (int i = g * GroupSize; i < end; i++)
-            {
-                int s = symbols[i];
-                w.Write(lengths[t, s], codes[t, s]);
-            }
+            var len = lengths.AsSpan(selectors[g] * A, A);
+            var code = codes.AsSpan(selectors[g] * A, A);
+            foreach (ushort sym in symbols.Slice(g * GroupSize, Math.Min(GroupSize, nSym - g * GroupSize)))
+                w.Write(len[sym], code[sym]);
         }
     }
 
     /// <summary>
-    /// Huffman code lengths for table <paramref name="t"/> from its symbol counts, at most 17 bits.
+    /// Huffman code lengths from a table's symbol counts, at most 17 bits.
     /// Every symbol gets a code (the format cannot express an absent one); when the tree is too deep
     /// the weights are flattened and the tree rebuilt.
     /// </summary>
-    private static void BuildLengths(int[,] counts, int t, int alphaSize, byte[,] lengths)
+    private static void BuildLengths(ReadOnlySpan<int> counts, Span<byte> lengths)
     {
+        int alphaSize = counts.Length;
         Span<long> weight = stackalloc long[2 * 258];
         Span<int> parent = stackalloc int[2 * 258];
         Span<long> leaves = stackalloc long[258];
         Span<int> depth = stackalloc int[2 * 258];
-        for (int v = 0; v < alphaSize; v++) weight[v] = Math.Max(counts[t, v], 1);
+        for (int v = 0; v < alphaSize; v++) weight[v] = Math.Max(counts[v], 1);
         while (true)
         {
             for (int v = 0; v < alphaSize; v++) leaves[v] = (weight[v] << 9) | (uint)v;
@@ -325,7 +345,7 @@ internal static class Bzip2Encoder
             }
             if (maxDepth <= MaxEncodeLength)
             {
-                for (int v = 0; v < alphaSize; v++) lengths[t, v] = (byte)depth[v];
+                for (int v = 0; v < alphaSize; v++) lengths[v] = (byte)depth[v];
                 return;
             }
             for (int v = 0; v < alphaSize; v++) weight[v] = weight[v] / 2 + 1;

@@ -5,10 +5,13 @@ namespace EmAlign.Codecs;
 
 /// <summary>
 /// LZMA2 encoder (lc=3, lp=0, pb=2). Parsing is greedy with one step of lazy evaluation: at each
-/// position it weighs the longest repeat of the four last distances against the longest hash-chain
-/// match, defers a match when the next position has a clearly better one, and picks between a
-/// literal and a one-byte repeat by their modelled bit prices. The output is cut into LZMA2 chunks
-/// (at most 2 MiB in, 64 KiB out); a chunk that does not shrink is stored instead.
+/// position the longest repeat of the four last distances and the longest hash-chain match are
+/// priced with the adaptive model's current probabilities against coding the same bytes as
+/// literals; the one saving more bits wins, a match is deferred when the next position saves more,
+/// and a lone byte is a literal or a one-byte repeat, whichever is cheaper. (xz's own encoder
+/// searches for an optimal parse instead; on noisy EM sections the two end up within about a percent.)
+/// The output is cut into LZMA2 chunks (at most 2 MiB in, 64 KiB out); a chunk that does not
+/// shrink is stored instead.
 /// </summary>
 internal sealed class LzmaEncoder
 {
@@ -136,7 +139,11 @@ internal sealed class LzmaEncoder
         public uint AheadDist;
     }
 
-    /// <summary>Encodes one symbol at <paramref name="pos"/> and returns the position after it.</summary>
+    /// <summary>
+    /// Encodes one symbol at <paramref name="pos"/> and returns the position after it. Candidates are
+    /// scored by the bits they save over coding the same bytes as literals, priced with the current
+    /// probabilities; a match is deferred by one byte when the next position saves more.
+    /// </summary>
     private int EncodeStep(ReadOnlySpan<byte> data, int pos, LzmaMatchFinder mf, ref ParseState ps)
     {
         int maxLen = Math.Min(LzmaModel.MaxMatch, data.Length - pos);
@@ -155,47 +162,153 @@ internal sealed class LzmaEncoder
         int repLen = LongestRep(data, pos, maxLen, out int repIndex);
 
         int len;
-        if (repLen >= _niceLen || (repLen >= 2 && (repLen + 1 >= mainLen || (repLen + 2 >= mainLen && mainDist >= 512) || (repLen + 3 >= mainLen && mainDist >= 32768))))
+        if (repLen >= _niceLen)
         {
             EncodeRep(pos, repIndex, repLen);
             len = repLen;
         }
-        else if (mainLen < 3 || (mainLen == 3 && mainDist >= 16384))
+        else if (mainLen >= _niceLen)
         {
-            EncodeLiteralOrShortRep(data, pos);
-            return pos + 1;
+            EncodeMatch(pos, mainLen, mainDist);
+            len = mainLen;
         }
         else
         {
-            if (_lazy && mainLen < _niceLen && pos + 1 < data.Length)
+            Span<int> literals = stackalloc int[PricedRun + 1];
+            LiteralRunPrices(data, pos, _state, Math.Max(repLen, mainLen), literals);
+            int repGain = repLen >= 2 ? RunPrice(literals, repLen) - RepPrice(pos, _state, repIndex, repLen) : 0;
+            int mainGain = mainLen >= 3 ? RunPrice(literals, mainLen) - MatchPrice(pos, _state, mainLen, mainDist) : 0;
+            if (repGain <= 0 && mainGain <= 0)
             {
-                int nextMax = Math.Min(LzmaModel.MaxMatch, data.Length - pos - 1);
-                int nextLen = mf.FindAndInsert(data, pos + 1, nextMax, _niceLen, out uint nextDist);
-                ps.NextToIndex = pos + 2;
-                ps.AheadPos = pos + 1;
-                ps.AheadLen = nextLen;
-                ps.AheadDist = nextDist;
-                int nextRep = LongestRep(data, pos + 1, nextMax, out _);
-                if ((nextLen >= mainLen && nextDist < mainDist)
-                    || (nextLen == mainLen + 1 && !MuchCloser(mainDist, nextDist))
-                    || nextLen > mainLen + 1
-                    || (nextLen + 1 >= mainLen && MuchCloser(nextDist, mainDist))
-                    || nextRep + 1 >= mainLen)
-                {
-                    EncodeLiteralOrShortRep(data, pos);
-                    return pos + 1;
-                }
+                EncodeLiteralOrShortRep(data, pos);
+                return pos + 1;
             }
-            EncodeMatch(pos, mainLen, mainDist);
-            len = mainLen;
+            if (repGain >= mainGain)
+            {
+                EncodeRep(pos, repIndex, repLen);
+                len = repLen;
+            }
+            else
+            {
+                if (_lazy && pos + 1 < data.Length)
+                {
+                    int nextMax = Math.Min(LzmaModel.MaxMatch, data.Length - pos - 1);
+                    int nextLen = mf.FindAndInsert(data, pos + 1, nextMax, _niceLen, out uint nextDist);
+                    ps.NextToIndex = pos + 2;
+                    ps.AheadPos = pos + 1;
+                    ps.AheadLen = nextLen;
+                    ps.AheadDist = nextDist;
+                    int nextRepLen = LongestRep(data, pos + 1, nextMax, out int nextRepIndex);
+                    if (nextLen > mainLen || nextRepLen > 1)
+                    {
+                        int nextState = LzmaModel.AfterLiteral(_state);
+                        LiteralRunPrices(data, pos + 1, nextState, Math.Max(nextLen, nextRepLen), literals);
+                        int nextGain = 0;
+                        if (nextLen >= 3) nextGain = RunPrice(literals, nextLen) - MatchPrice(pos + 1, nextState, nextLen, nextDist);
+                        if (nextRepLen >= 2) nextGain = Math.Max(nextGain, RunPrice(literals, nextRepLen) - RepPrice(pos + 1, nextState, nextRepIndex, nextRepLen));
+                        if (nextGain > mainGain)
+                        {
+                            EncodeLiteralOrShortRep(data, pos);
+                            return pos + 1;
+                        }
+                    }
+                }
+                EncodeMatch(pos, mainLen, mainDist);
+                len = mainLen;
+            }
         }
         for (int p = ps.NextToIndex; p < pos + len; p++) mf.Insert(data, p);
         ps.NextToIndex = Math.Max(ps.NextToIndex, pos + len);
         return pos + len;
     }
 
-    /// <summary>True when distance <paramref name="small"/> is over 128 times shorter than <paramref name="big"/>, worth a byte of length.</summary>
-    private static bool MuchCloser(uint small, uint big) => (big >> 7) > small;
+    /// <summary>Bytes priced one by one as literals; longer runs are extrapolated from the average.</summary>
+    private const int PricedRun = 32;
+
+    /// <summary>cum[k] = price of coding the k bytes from <paramref name="pos"/> as literals, starting in <paramref name="state"/>.</summary>
+    private void LiteralRunPrices(ReadOnlySpan<byte> data, int pos, int state, int count, Span<int> cum)
+    {
+        count = Math.Min(count, PricedRun);
+        cum[0] = 0;
+        for (int k = 0; k < count; k++)
+        {
+            int p = pos + k;
+            cum[k + 1] = cum[k] + Price0(_probs[LzmaModel.IsMatch + (state << 4) + (p & PbMask)]) + LiteralPrice(data, p, state);
+            state = LzmaModel.AfterLiteral(state);
+        }
+    }
+
+    private static int RunPrice(ReadOnlySpan<int> cum, int len) =>
+        len <= PricedRun ? cum[len] : (int)((long)cum[PricedRun] * len / PricedRun);
+
+    private int MatchPrice(int pos, int state, int len, uint dist)
+    {
+        int posState = pos & PbMask;
+        int price = Price1(_probs[LzmaModel.IsMatch + (state << 4) + posState]) + Price0(_probs[LzmaModel.IsRep + state])
+            + LengthPrice(LzmaModel.LenCoder, len - LzmaModel.MinMatch, posState);
+        int lenState = Math.Min(len - LzmaModel.MinMatch, 3);
+        int slot = LzmaModel.DistanceSlot(dist);
+        price += TreePrice(_probs.AsSpan(LzmaModel.PosSlot + lenState * 64, 64), 6, slot);
+        if (slot >= 4)
+        {
+            int footer = (slot >> 1) - 1;
+            uint baseDist = (uint)(2 | (slot & 1)) << footer;
+            int reduced = (int)(dist - baseDist);
+            if (slot < LzmaModel.EndPosModelIndex)
+                price += ReverseTreePrice(_probs.AsSpan(LzmaModel.SpecPos + (int)baseDist - slot), footer, reduced);
+            else
+                price += ((footer - LzmaModel.AlignBits) << 4) + ReverseTreePrice(_probs.AsSpan(LzmaModel.Align, 16), LzmaModel.AlignBits, reduced & 15);
+        }
+        return price;
+    }
+
+    private int RepPrice(int pos, int state, int index, int len)
+    {
+        int posState = pos & PbMask;
+        int price = Price1(_probs[LzmaModel.IsMatch + (state << 4) + posState]) + Price1(_probs[LzmaModel.IsRep + state]);
+        if (index == 0)
+            price += Price0(_probs[LzmaModel.IsRepG0 + state]) + Price1(_probs[LzmaModel.IsRep0Long + (state << 4) + posState]);
+        else
+        {
+            price += Price1(_probs[LzmaModel.IsRepG0 + state]);
+            price += index == 1 ? Price0(_probs[LzmaModel.IsRepG1 + state])
+                : Price1(_probs[LzmaModel.IsRepG1 + state]) + Price(_probs[LzmaModel.IsRepG2 + state], index - 2);
+        }
+        return price + LengthPrice(LzmaModel.RepLenCoder, len - LzmaModel.MinMatch, posState);
+    }
+
+    private int LengthPrice(int coder, int len, int posState)
+    {
+        var lc = _probs.AsSpan(coder, LzmaModel.LenCoderSize);
+        if (len < 8) return Price0(lc[LzmaModel.LenChoice]) + TreePrice(lc.Slice(LzmaModel.LenLow + posState * 8, 8), 3, len);
+        int price = Price1(lc[LzmaModel.LenChoice]);
+        if (len < 16) return price + Price0(lc[LzmaModel.LenChoice2]) + TreePrice(lc.Slice(LzmaModel.LenMid + posState * 8, 8), 3, len - 8);
+        return price + Price1(lc[LzmaModel.LenChoice2]) + TreePrice(lc.Slice(LzmaModel.LenHigh, 256), 8, len - 16);
+    }
+
+    private static int TreePrice(ReadOnlySpan<ushort> probs, int bits, int symbol)
+    {
+        int m = 1, price = 0;
+        for (int i = bits - 1; i >= 0; i--)
+        {
+            int bit = (symbol >> i) & 1;
+            price += Price(probs[m], bit);
+            m = (m << 1) | bit;
+        }
+        return price;
+    }
+
+    private static int ReverseTreePrice(ReadOnlySpan<ushort> probs, int bits, int symbol)
+    {
+        int m = 1, price = 0;
+        for (int i = 0; i < bits; i++)
+        {
+            int bit = (symbol >> i) & 1;
+            price += Price(probs[m], bit);
+            m = (m << 1) | bit;
+        }
+        return price;
+    }
 
     private int LongestRep(ReadOnlySpan<byte> data, int pos, int maxLen, out int index)
     {
@@ -227,7 +340,7 @@ internal sealed class LzmaEncoder
         {
             int shortRep = Price1(_probs[LzmaModel.IsMatch + (state << 4) + posState]) + Price1(_probs[LzmaModel.IsRep + state])
                 + Price0(_probs[LzmaModel.IsRepG0 + state]) + Price0(_probs[LzmaModel.IsRep0Long + (state << 4) + posState]);
-            int literal = Price0(_probs[LzmaModel.IsMatch + (state << 4) + posState]) + LiteralPrice(data, pos);
+            int literal = Price0(_probs[LzmaModel.IsMatch + (state << 4) + posState]) + LiteralPrice(data, pos, state);
             if (shortRep <= literal)
             {
                 _rc.Bit(ref _probs[LzmaModel.IsMatch + (state << 4) + posState], 1);
@@ -262,11 +375,11 @@ internal sealed class LzmaEncoder
         _state = LzmaModel.AfterLiteral(state);
     }
 
-    private int LiteralPrice(ReadOnlySpan<byte> data, int pos)
+    private int LiteralPrice(ReadOnlySpan<byte> data, int pos, int state)
     {
         var lit = _probs.AsSpan(LzmaModel.LiteralBase(pos, pos > 0 ? data[pos - 1] : 0, Lc, 0), 0x300);
         int b = data[pos], sym = 1, price = 0;
-        bool matched = _state >= 7;
+        bool matched = state >= 7;
         int matchByte = matched ? data[pos - (int)_rep0 - 1] : 0;
         for (int i = 7; i >= 0; i--)
         {
