@@ -92,9 +92,11 @@ internal static class Bzip2Encoder
 
     private static Bzip2BitWriter EncodeBlock(ReadOnlySpan<byte> input, int maxBlock, uint crc, bool randomise)
     {
-        byte[] block = ArrayPool<byte>.Shared.Rent(maxBlock);
-        int[] order = ArrayPool<int>.Shared.Rent(maxBlock);
-        ushort[] symbols = ArrayPool<ushort>.Shared.Rent(maxBlock + 1);
+        // The initial run-length coding grows data by at most 5/4 (a run of 4 gains a zero count).
+        int capacity = (int)Math.Min(maxBlock, input.Length + input.Length / 4L + 8);
+        byte[] block = ArrayPool<byte>.Shared.Rent(capacity);
+        int[] order = ArrayPool<int>.Shared.Rent(capacity);
+        ushort[] symbols = ArrayPool<ushort>.Shared.Rent(capacity + 1);
         try
         {
             RunLengthEncode(input, block, maxBlock, out int n);

@@ -102,16 +102,13 @@ internal sealed class LzmaDecoder
             {
                 int prev = rel > 0 ? dst[pos - 1] : 0;
                 var lit = probs.Slice(LzmaModel.LiteralBase(rel, prev, lc, lpMask), 0x300);
-                int sym = 1;
-                if (state < 7)
-                {
-                    do sym = (sym << 1) | rc.Bit(ref lit[sym]);
-                    while (sym < 0x100);
-                }
+                int sym;
+                if (state < 7) sym = rc.Literal(lit);
                 else
                 {
                     // Matched literal: follow the byte at rep0 while its bits agree.
                     int matchByte = dst[pos - (int)rep0 - 1];
+                    sym = 1;
                     do
                     {
                         int matchBit = (matchByte >> 7) & 1;

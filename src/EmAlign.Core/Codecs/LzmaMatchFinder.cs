@@ -22,8 +22,9 @@ internal sealed class LzmaMatchFinder : IDisposable
         // A ring slot is overwritten chainSize positions later, so longer distances cannot be trusted.
         _maxDistance = (int)Math.Min(dictionarySize, chainSize);
         _depth = depth;
+        // About one 4-byte hash bucket per position in the window keeps chains mostly free of collisions.
         int bits = System.Numerics.BitOperations.Log2((uint)Math.Max(inputLength, 1)) + 1;
-        _hash4Bits = Math.Clamp(bits, 10, 20);
+        _hash4Bits = Math.Clamp(System.Numerics.BitOperations.Log2(chainSize), 10, 23);
         _hash3Bits = Math.Clamp(bits - 2, 8, 16);
         _head4 = ArrayPool<int>.Shared.Rent(1 << _hash4Bits);
         _head3 = ArrayPool<int>.Shared.Rent(1 << _hash3Bits);
@@ -75,7 +76,8 @@ internal sealed class LzmaMatchFinder : IDisposable
             {
                 int d = pos - c;
                 if (d > _maxDistance) break;
-                if (data[c + best] == cur[best])
+                // Reject hash collisions and candidates that cannot beat the best before comparing in full.
+                if (data[c + best] == cur[best] && BinaryPrimitives.ReadUInt32LittleEndian(data[c..]) == v)
                 {
                     int len = cur.CommonPrefixLength(data.Slice(c, maxLen));
                     if (len > best)

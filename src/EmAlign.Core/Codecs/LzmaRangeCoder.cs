@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace EmAlign.Codecs;
 
@@ -63,6 +64,48 @@ internal ref struct LzmaRangeDecoder
             _code = (_code << 8) | Next();
         }
         return bit;
+    }
+
+    /// <summary>
+    /// Decodes a literal's 8 bits (the hottest loop on noisy images); the coder state is held in
+    /// locals for the whole byte.
+    /// </summary>
+    public int Literal(Span<ushort> probs)
+    {
+        uint range = _range, code = _code;
+        int pos = _pos, sym = 1;
+        var input = _in;
+        ref ushort p0 = ref MemoryMarshal.GetReference(probs);
+        do
+        {
+            ref ushort prob = ref Unsafe.Add(ref p0, sym); // sym < 0x100 <= probs.Length
+            uint p = prob;
+            uint bound = (range >> LzmaModel.ProbBits) * p;
+            if (code < bound)
+            {
+                range = bound;
+                prob = (ushort)(p + ((2048 - p) >> LzmaModel.MoveBits));
+                sym <<= 1;
+            }
+            else
+            {
+                range -= bound;
+                code -= bound;
+                prob = (ushort)(p - (p >> LzmaModel.MoveBits));
+                sym = (sym << 1) | 1;
+            }
+            if (range < 1u << 24)
+            {
+                range <<= 8;
+                code = (code << 8) | ((uint)pos < (uint)input.Length ? input[pos] : 0u);
+                pos++;
+            }
+        }
+        while (sym < 0x100);
+        _range = range;
+        _code = code;
+        _pos = pos;
+        return sym & 0xFF;
     }
 
     /// <summary>Decodes a most-significant-bit-first tree of <paramref name="bits"/> levels rooted at probs[1].</summary>
