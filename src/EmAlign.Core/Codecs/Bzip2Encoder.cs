@@ -136,9 +136,16 @@ internal static class Bzip2Encoder
                     nSym = EmitZeroRun(symbols, nSym, zeros, freq);
                     zeros = 0;
                 }
-                int j = mtf[1..nInUse].IndexOf(ll) + 1;
-                mtf[..j].CopyTo(mtf[1..]);
+                // Search and shift in one pass: most indices are small.
+                byte carry = mtf[0];
                 mtf[0] = ll;
+                int j = 1;
+                for (byte next = mtf[1]; next != ll; next = mtf[++j])
+                {
+                    mtf[j] = carry;
+                    carry = next;
+                }
+                mtf[j] = carry;
                 symbols[nSym++] = (ushort)(j + 1);
                 freq[j + 1]++;
             }

@@ -188,6 +188,15 @@ public class Bzip2CodecTests
         Assert.Equal(data, ExternalTool.Run("bzip2", "-dc", Bzip2Encoder.Encode(data, 1, randomise: true)));
     }
 
+    [PythonFact]
+    public void PythonBz2ReadsOurStreams()
+    {
+        var data = CodecTestData.EmLike(1_300_000, 12);
+        foreach (int level in new[] { 1, 9 })
+            Assert.Equal(data, PythonFactAttribute.Decompress("bz2", new Bzip2Codec(level).Encode(data, 1)));
+        Assert.Equal(data, PythonFactAttribute.Decompress("bz2", Bzip2Encoder.Encode(data, 2, randomise: true)));
+    }
+
     [SsTemFact]
     public void RealSectionRoundTripsAndCompresses()
     {

@@ -178,6 +178,21 @@ public sealed class ToolFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A fact skipped where the Debian Python (/usr/bin/python3, the interop reference) is absent.</summary>
+public sealed class PythonFactAttribute : FactAttribute
+{
+    public const string Python = "/usr/bin/python3";
+
+    public PythonFactAttribute()
+    {
+        if (!File.Exists(Python)) Skip = $"{Python} is absent; interop with Python's bz2/lzma modules is not checked.";
+    }
+
+    /// <summary>Decompresses <paramref name="packed"/> with Python's <paramref name="module"/> (bz2 or lzma).</summary>
+    public static byte[] Decompress(string module, byte[] packed) =>
+        ExternalTool.Run(Python, $"-c \"import sys,{module}; sys.stdout.buffer.write({module}.decompress(sys.stdin.buffer.read()))\"", packed);
+}
+
 /// <summary>A theory skipped where a command-line tool is not on PATH.</summary>
 public sealed class ToolTheoryAttribute : TheoryAttribute
 {

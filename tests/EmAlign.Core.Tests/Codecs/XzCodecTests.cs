@@ -197,6 +197,14 @@ public class XzCodecTests
         return (int)(xz.Length - 12 - indexSize - 4);
     }
 
+    [PythonFact]
+    public void PythonLzmaReadsOurStreams()
+    {
+        var data = CodecTestData.EmLike(1_300_000, 12).Concat(CodecTestData.Random(100_000, 3)).ToArray();
+        foreach (int preset in new[] { 0, 6 })
+            Assert.Equal(data, PythonFactAttribute.Decompress("lzma", new XzCodec(preset).Encode(data, 1)));
+    }
+
     [SsTemFact]
     public void RealSectionRoundTripsAndCompresses()
     {
