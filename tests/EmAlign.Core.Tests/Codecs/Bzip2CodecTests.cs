@@ -17,7 +17,7 @@ public class Bzip2CodecTests
     [InlineData("em", 1 << 20, 1)]
     public void RoundTrips(string kind, int size, int level)
     {
-        var data = CodecTestData.Make(kind, size);
+        var data = Bz2XzTestData.Make(kind, size);
         var codec = new Bzip2Codec(level);
         var packed = codec.Encode(data, 1);
         Assert.Equal("BZh" + level, System.Text.Encoding.ASCII.GetString(packed, 0, 4));
@@ -51,8 +51,8 @@ public class Bzip2CodecTests
     [Fact]
     public void ConcatenatedStreamsDecodeInOrder()
     {
-        var a = CodecTestData.Text(3000);
-        var b = CodecTestData.Random(2000, 5);
+        var a = Bz2XzTestData.Text(3000);
+        var b = Bz2XzTestData.Random(2000, 5);
         var joined = new Bzip2Codec(1).Encode(a, 1).Concat(new Bzip2Codec(9).Encode(b, 1)).ToArray();
         var back = new byte[5000];
         Assert.Equal(5000, new Bzip2Codec().Decode(joined, back));
@@ -62,7 +62,7 @@ public class Bzip2CodecTests
     [Fact]
     public void RandomisedBlocksDecode()
     {
-        var data = CodecTestData.Make("text", 250_000);
+        var data = Bz2XzTestData.Make("text", 250_000);
         var packed = Bzip2Encoder.Encode(data, 1, randomise: true);
         Assert.Equal(1, (packed[14] >> 7) & 1); // first block's randomised bit: after "BZh1", magic and CRC
         var back = new byte[data.Length];
@@ -73,7 +73,7 @@ public class Bzip2CodecTests
     [Fact]
     public void OutputLargerThanDestinationThrowsWithoutWritingPastIt()
     {
-        var data = CodecTestData.Text(10_000).Concat(new byte[5000]).ToArray();
+        var data = Bz2XzTestData.Text(10_000).Concat(new byte[5000]).ToArray();
         var packed = new Bzip2Codec().Encode(data, 1);
         foreach (int capacity in new[] { 0, 1, 4999, 14_999 })
         {
@@ -87,7 +87,7 @@ public class Bzip2CodecTests
     [Fact]
     public void TruncatedStreamsThrowCorruptData()
     {
-        var data = CodecTestData.Text(20_000);
+        var data = Bz2XzTestData.Text(20_000);
         var packed = new Bzip2Codec().Encode(data, 1);
         var back = new byte[data.Length];
         for (int len = 0; len < packed.Length; len += len < 64 ? 1 : 97)
@@ -97,7 +97,7 @@ public class Bzip2CodecTests
     [Fact]
     public void CorruptedBytesAreDetected()
     {
-        var data = CodecTestData.EmLike(30_000, 3);
+        var data = Bz2XzTestData.EmLike(30_000, 3);
         var packed = new Bzip2Codec(1).Encode(data, 1);
         var rng = new Random(17);
         var back = new byte[data.Length];
@@ -149,7 +149,7 @@ public class Bzip2CodecTests
     [InlineData("float32")]
     public void DecodesZarrFixtureChunks(string dtype)
     {
-        int chunks = CodecTestData.CheckZarrFixture($"zarr2/{dtype}-bz2.zarr", dtype, new Bzip2Codec());
+        int chunks = Bz2XzTestData.CheckZarrFixture($"zarr2/{dtype}-bz2.zarr", dtype, new Bzip2Codec());
         Assert.Equal(18, chunks);
     }
 
@@ -159,42 +159,42 @@ public class Bzip2CodecTests
     [InlineData("float32")]
     public void DecodesN5FixtureBlocks(string dtype)
     {
-        int blocks = CodecTestData.CheckN5Fixture($"n5/{dtype}-bz2.n5", dtype, new Bzip2Codec());
+        int blocks = Bz2XzTestData.CheckN5Fixture($"n5/{dtype}-bz2.n5", dtype, new Bzip2Codec());
         Assert.Equal(18, blocks);
     }
 
-    [ToolTheory("bzip2")]
+    [CompressorToolTheory("bzip2")]
     [InlineData("random", 300_000)]
     [InlineData("zeros", 1 << 20)]
     [InlineData("text", 1 << 20)]
     [InlineData("em", 1 << 20)]
     public void InteroperatesWithTheBzip2Tool(string kind, int size)
     {
-        var data = CodecTestData.Make(kind, size);
+        var data = Bz2XzTestData.Make(kind, size);
         foreach (int level in new[] { 1, 9 })
         {
-            Assert.Equal(data, ExternalTool.Run("bzip2", "-dc", new Bzip2Codec(level).Encode(data, 1)));
-            var theirs = ExternalTool.Run("bzip2", $"-{level} -c", data);
+            Assert.Equal(data, CompressorTools.Run("bzip2", "-dc", new Bzip2Codec(level).Encode(data, 1)));
+            var theirs = CompressorTools.Run("bzip2", $"-{level} -c", data);
             var back = new byte[size];
             Assert.Equal(size, new Bzip2Codec().Decode(theirs, back));
             Assert.Equal(data, back);
         }
     }
 
-    [ToolFact("bzip2")]
+    [CompressorToolFact("bzip2")]
     public void Bzip2ToolReadsRandomisedBlocks()
     {
-        var data = CodecTestData.EmLike(300_000, 9);
-        Assert.Equal(data, ExternalTool.Run("bzip2", "-dc", Bzip2Encoder.Encode(data, 1, randomise: true)));
+        var data = Bz2XzTestData.EmLike(300_000, 9);
+        Assert.Equal(data, CompressorTools.Run("bzip2", "-dc", Bzip2Encoder.Encode(data, 1, randomise: true)));
     }
 
-    [PythonFact]
+    [PythonStdlibFact]
     public void PythonBz2ReadsOurStreams()
     {
-        var data = CodecTestData.EmLike(1_300_000, 12);
+        var data = Bz2XzTestData.EmLike(1_300_000, 12);
         foreach (int level in new[] { 1, 9 })
-            Assert.Equal(data, PythonFactAttribute.Decompress("bz2", new Bzip2Codec(level).Encode(data, 1)));
-        Assert.Equal(data, PythonFactAttribute.Decompress("bz2", Bzip2Encoder.Encode(data, 2, randomise: true)));
+            Assert.Equal(data, PythonStdlibFactAttribute.Decompress("bz2", new Bzip2Codec(level).Encode(data, 1)));
+        Assert.Equal(data, PythonStdlibFactAttribute.Decompress("bz2", Bzip2Encoder.Encode(data, 2, randomise: true)));
     }
 
     [SsTemFact]

@@ -18,7 +18,7 @@ public class XzCodecTests
     [InlineData("em", 1 << 20, 6)]
     public void RoundTrips(string kind, int size, int preset)
     {
-        var data = CodecTestData.Make(kind, size);
+        var data = Bz2XzTestData.Make(kind, size);
         var codec = new XzCodec(preset);
         var packed = codec.Encode(data, 1);
         Assert.Equal(XzDecoder.HeaderMagic.ToArray(), packed.Take(6).ToArray());
@@ -36,7 +36,7 @@ public class XzCodecTests
     {
         // Compressible text past the 2 MiB chunk limit, then noise (stored chunks), then EM-like data
         // (LZMA chunks that must reset the state after the stored ones).
-        var data = CodecTestData.Text(2_500_000).Concat(CodecTestData.Random(200_000, 2)).Concat(CodecTestData.EmLike(400_000, 4)).ToArray();
+        var data = Bz2XzTestData.Text(2_500_000).Concat(Bz2XzTestData.Random(200_000, 2)).Concat(Bz2XzTestData.EmLike(400_000, 4)).ToArray();
         var packed = new XzCodec(1).Encode(data, 1);
         var controls = Lzma2Controls(packed);
         Assert.Equal(0xE0, controls[0] & 0xE0);
@@ -65,8 +65,8 @@ public class XzCodecTests
     [Fact]
     public void ConcatenatedStreamsWithPaddingDecodeInOrder()
     {
-        var a = CodecTestData.Text(3000);
-        var b = CodecTestData.Random(2000, 5);
+        var a = Bz2XzTestData.Text(3000);
+        var b = Bz2XzTestData.Random(2000, 5);
         var joined = new XzCodec(0).Encode(a, 1).Concat(new byte[8]).Concat(new XzCodec(6).Encode(b, 1)).Concat(new byte[4]).ToArray();
         var back = new byte[5000];
         Assert.Equal(5000, new XzCodec().Decode(joined, back));
@@ -78,7 +78,7 @@ public class XzCodecTests
     [Fact]
     public void OutputLargerThanDestinationThrowsWithoutWritingPastIt()
     {
-        var data = CodecTestData.Text(10_000).Concat(CodecTestData.Random(5000, 1)).ToArray();
+        var data = Bz2XzTestData.Text(10_000).Concat(Bz2XzTestData.Random(5000, 1)).ToArray();
         var packed = new XzCodec().Encode(data, 1);
         foreach (int capacity in new[] { 0, 1, 9999, 14_999 })
         {
@@ -92,7 +92,7 @@ public class XzCodecTests
     [Fact]
     public void TruncatedStreamsThrowCorruptData()
     {
-        var data = CodecTestData.Text(20_000);
+        var data = Bz2XzTestData.Text(20_000);
         var packed = new XzCodec().Encode(data, 1);
         var back = new byte[data.Length];
         for (int len = 0; len < packed.Length; len += len < 80 || len > packed.Length - 80 ? 1 : 37)
@@ -102,7 +102,7 @@ public class XzCodecTests
     [Fact]
     public void CorruptedBytesAreDetected()
     {
-        var data = CodecTestData.EmLike(30_000, 3);
+        var data = Bz2XzTestData.EmLike(30_000, 3);
         var packed = new XzCodec().Encode(data, 1);
         var rng = new Random(17);
         var back = new byte[data.Length];
@@ -128,7 +128,7 @@ public class XzCodecTests
     [Fact]
     public void SmallInputsDeclareSmallDictionaries()
     {
-        var packed = new XzCodec(9).Encode(CodecTestData.Text(1000), 1);
+        var packed = new XzCodec(9).Encode(Bz2XzTestData.Text(1000), 1);
         int headerStart = 12;
         // Block header: size, flags, two size VLIs, then filter id 0x21, property size 1, dictionary byte.
         int p = headerStart + 2;
@@ -144,29 +144,29 @@ public class XzCodecTests
     [InlineData("float32")]
     public void DecodesN5FixtureBlocks(string dtype)
     {
-        int blocks = CodecTestData.CheckN5Fixture($"n5/{dtype}-lzma-xz.n5", dtype, new XzCodec());
+        int blocks = Bz2XzTestData.CheckN5Fixture($"n5/{dtype}-lzma-xz.n5", dtype, new XzCodec());
         Assert.Equal(18, blocks);
     }
 
-    [ToolTheory("xz")]
+    [CompressorToolTheory("xz")]
     [InlineData("random", 300_000)]
     [InlineData("zeros", 1 << 20)]
     [InlineData("text", 1 << 20)]
     [InlineData("em", 1 << 20)]
     public void InteroperatesWithTheXzTool(string kind, int size)
     {
-        var data = CodecTestData.Make(kind, size);
+        var data = Bz2XzTestData.Make(kind, size);
         foreach (int preset in new[] { 0, 6 })
         {
-            Assert.Equal(data, ExternalTool.Run("xz", "-dc", new XzCodec(preset).Encode(data, 1)));
-            var theirs = ExternalTool.Run("xz", $"-{preset} -c", data);
+            Assert.Equal(data, CompressorTools.Run("xz", "-dc", new XzCodec(preset).Encode(data, 1)));
+            var theirs = CompressorTools.Run("xz", $"-{preset} -c", data);
             var back = new byte[size];
             Assert.Equal(size, new XzCodec().Decode(theirs, back));
             Assert.Equal(data, back);
         }
     }
 
-    [ToolTheory("xz")]
+    [CompressorToolTheory("xz")]
     [InlineData("-C none")]
     [InlineData("-C crc32")]
     [InlineData("-C crc64")]
@@ -176,8 +176,8 @@ public class XzCodecTests
     [InlineData("--lzma2=preset=3,lc=0,lp=2,pb=0")]
     public void DecodesXzToolVariants(string options)
     {
-        var data = CodecTestData.EmLike(400_000, 8);
-        var theirs = ExternalTool.Run("xz", $"{options} -c", data);
+        var data = Bz2XzTestData.EmLike(400_000, 8);
+        var theirs = CompressorTools.Run("xz", $"{options} -c", data);
         var back = new byte[data.Length];
         Assert.Equal(data.Length, new XzCodec().Decode(theirs, back));
         Assert.Equal(data, back);
@@ -197,12 +197,12 @@ public class XzCodecTests
         return (int)(xz.Length - 12 - indexSize - 4);
     }
 
-    [PythonFact]
+    [PythonStdlibFact]
     public void PythonLzmaReadsOurStreams()
     {
-        var data = CodecTestData.EmLike(1_300_000, 12).Concat(CodecTestData.Random(100_000, 3)).ToArray();
+        var data = Bz2XzTestData.EmLike(1_300_000, 12).Concat(Bz2XzTestData.Random(100_000, 3)).ToArray();
         foreach (int preset in new[] { 0, 6 })
-            Assert.Equal(data, PythonFactAttribute.Decompress("lzma", new XzCodec(preset).Encode(data, 1)));
+            Assert.Equal(data, PythonStdlibFactAttribute.Decompress("lzma", new XzCodec(preset).Encode(data, 1)));
     }
 
     [SsTemFact]

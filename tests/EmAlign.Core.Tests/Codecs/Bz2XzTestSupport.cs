@@ -6,7 +6,7 @@ using EmAlign.Tests.Support;
 namespace EmAlign.Tests.Codecs;
 
 /// <summary>Inputs for codec tests: noise, constant, text-like and EM-like bytes, all reproducible.</summary>
-public static class CodecTestData
+public static class Bz2XzTestData
 {
     public static byte[] Make(string kind, int size) => kind switch
     {
@@ -141,7 +141,7 @@ public static class CodecTestData
 }
 
 /// <summary>Runs a command-line tool (bzip2, xz) with stdin/stdout as bytes.</summary>
-public static class ExternalTool
+public static class CompressorTools
 {
     public static bool Exists(string tool) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
@@ -170,34 +170,34 @@ public static class ExternalTool
 }
 
 /// <summary>A fact skipped, with a clear message, where a command-line tool is not on PATH.</summary>
-public sealed class ToolFactAttribute : FactAttribute
+public sealed class CompressorToolFactAttribute : FactAttribute
 {
-    public ToolFactAttribute(string tool)
+    public CompressorToolFactAttribute(string tool)
     {
-        if (!ExternalTool.Exists(tool)) Skip = $"'{tool}' is not on PATH; interop with it is not checked.";
+        if (!CompressorTools.Exists(tool)) Skip = $"'{tool}' is not on PATH; interop with it is not checked.";
     }
 }
 
 /// <summary>A fact skipped where the Debian Python (/usr/bin/python3, the interop reference) is absent.</summary>
-public sealed class PythonFactAttribute : FactAttribute
+public sealed class PythonStdlibFactAttribute : FactAttribute
 {
     public const string Python = "/usr/bin/python3";
 
-    public PythonFactAttribute()
+    public PythonStdlibFactAttribute()
     {
         if (!File.Exists(Python)) Skip = $"{Python} is absent; interop with Python's bz2/lzma modules is not checked.";
     }
 
     /// <summary>Decompresses <paramref name="packed"/> with Python's <paramref name="module"/> (bz2 or lzma).</summary>
     public static byte[] Decompress(string module, byte[] packed) =>
-        ExternalTool.Run(Python, $"-c \"import sys,{module}; sys.stdout.buffer.write({module}.decompress(sys.stdin.buffer.read()))\"", packed);
+        CompressorTools.Run(Python, $"-c \"import sys,{module}; sys.stdout.buffer.write({module}.decompress(sys.stdin.buffer.read()))\"", packed);
 }
 
 /// <summary>A theory skipped where a command-line tool is not on PATH.</summary>
-public sealed class ToolTheoryAttribute : TheoryAttribute
+public sealed class CompressorToolTheoryAttribute : TheoryAttribute
 {
-    public ToolTheoryAttribute(string tool)
+    public CompressorToolTheoryAttribute(string tool)
     {
-        if (!ExternalTool.Exists(tool)) Skip = $"'{tool}' is not on PATH; interop with it is not checked.";
+        if (!CompressorTools.Exists(tool)) Skip = $"'{tool}' is not on PATH; interop with it is not checked.";
     }
 }
