@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Numerics;
 
 namespace EmAlign.Codecs;
 
@@ -7,7 +8,8 @@ namespace EmAlign.Codecs;
 /// Hash-chain match finder over the whole input (which is in memory): a chain of earlier positions
 /// with the same 4-byte hash, walked newest first up to a depth limit, plus the latest position for
 /// each 3-byte hash so that short near matches are not missed. Memory: the chain is a ring of
-/// min(dictionary, input) entries, rounded up to a power of two.
+/// min(dictionary, input) entries rounded up to a power of two, with about as many 4-byte buckets
+/// (at most 2^23), which keeps chains mostly free of hash collisions.
 /// </summary>
 internal sealed class LzmaMatchFinder : IDisposable
 {
@@ -16,16 +18,14 @@ internal sealed class LzmaMatchFinder : IDisposable
 
     public LzmaMatchFinder(int inputLength, int dictionarySize, int depth)
     {
-        uint chainSize = Math.Min(System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(inputLength, 16)),
-                                  System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(dictionarySize, 16)));
+        uint chainSize = Math.Min(BitOperations.RoundUpToPowerOf2((uint)Math.Max(inputLength, 16)),
+                                  BitOperations.RoundUpToPowerOf2((uint)Math.Max(dictionarySize, 16)));
         _chainMask = (int)chainSize - 1;
         // A ring slot is overwritten chainSize positions later, so longer distances cannot be trusted.
         _maxDistance = (int)Math.Min(dictionarySize, chainSize);
         _depth = depth;
-        // About one 4-byte hash bucket per position in the window keeps chains mostly free of collisions.
-        int bits = System.Numerics.BitOperations.Log2((uint)Math.Max(inputLength, 1)) + 1;
-        _hash4Bits = Math.Clamp(System.Numerics.BitOperations.Log2(chainSize), 10, 23);
-        _hash3Bits = Math.Clamp(bits - 2, 8, 16);
+        _hash4Bits = Math.Clamp(BitOperations.Log2(chainSize), 10, 23);
+        _hash3Bits = Math.Clamp(BitOperations.Log2(chainSize) - 1, 8, 16);
         _head4 = ArrayPool<int>.Shared.Rent(1 << _hash4Bits);
         _head3 = ArrayPool<int>.Shared.Rent(1 << _hash3Bits);
         _chain = ArrayPool<int>.Shared.Rent((int)chainSize);
