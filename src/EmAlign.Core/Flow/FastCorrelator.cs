@@ -52,8 +52,9 @@ internal sealed unsafe class FastCorrelator
         Ky8 = (Ky + L - 1) / L * L;
         QStride = (FftLength + StripColumns - 1) / StripColumns * StripColumns;
         SurfaceStride = (SurfaceSize + L - 1) / L * L;
-        // Enough direct-mapped strip slots that all strips one patch touches are distinct.
-        Slots = (Math.Max(preSize, postSize) + StripColumns - 1) / StripColumns + 2;
+        // Enough direct-mapped strip slots that all strips one patch touches are distinct; a power of two so
+        // that the cached column of image column x is simply x & (Slots * 16 - 1).
+        Slots = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)((Math.Max(preSize, postSize) + StripColumns - 1) / StripColumns + 1));
         _wyA = BoxSpectrum(preSize);
         _wyB = BoxSpectrum(postSize);
     }
@@ -102,7 +103,7 @@ internal sealed unsafe class FastCorrelator
     /// <summary>Per-worker buffers: two band caches, FFT strips, the transposed half spectrum and the surface.</summary>
     internal sealed class Workspace
     {
-        private readonly PinnedBuffer _q, _surface;
+        private readonly PinnedBuffer _q, _surface, _laneMax;
 
         public Workspace(FastCorrelator owner)
         {
@@ -116,6 +117,8 @@ internal sealed unsafe class FastCorrelator
             QIm = _q.Pointer + q;
             _surface = new PinnedBuffer(owner.SurfaceSize * owner.SurfaceStride + L);
             Surface = _surface.Pointer;
+            _laneMax = new PinnedBuffer(L * owner.SurfaceSize);
+            LaneMax = _laneMax.Pointer;
         }
 
         public Band Pre { get; }
@@ -126,6 +129,9 @@ internal sealed unsafe class FastCorrelator
 
         /// <summary>The last surface, SurfaceSize rows of SurfaceStride floats.</summary>
         public float* Surface { get; }
+
+        /// <summary>Per surface row, 8 floats whose maximum is the row maximum (see <see cref="PeakFinder.Find"/>).</summary>
+        public float* LaneMax { get; }
     }
 
     /// <summary>
@@ -159,9 +165,14 @@ internal sealed unsafe class FastCorrelator
 
         private float* SlotIm(int slot) => _data.Pointer + ((long)_o.Slots + slot) * StripColumns * _o.Ky8;
 
-        public float* ColumnRe(int x) => SlotRe((x / StripColumns) % _o.Slots) + (x % StripColumns) * _o.Ky8;
+        /// <summary>Real parts of cached columns: column x starts at ColumnOffset(x).</summary>
+        public float* Re => _data.Pointer;
 
-        public float* ColumnIm(int x) => SlotIm((x / StripColumns) % _o.Slots) + (x % StripColumns) * _o.Ky8;
+        /// <summary>Imaginary parts of cached columns, same offsets.</summary>
+        public float* Im => _data.Pointer + (long)_o.Slots * StripColumns * _o.Ky8;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public long ColumnOffset(int x) => (long)(x & (_o.Slots * StripColumns - 1)) * _o.Ky8;
 
         /// <summary>Points the cache at a band; cached strips survive only if image and band are unchanged.</summary>
         public void Bind(in ImageView image, int yStart)
@@ -178,7 +189,7 @@ internal sealed unsafe class FastCorrelator
             int s0 = x0 / StripColumns, s1 = (x0 + width - 1) / StripColumns;
             for (int s = s0; s <= s1; s++)
             {
-                int slot = s % _o.Slots;
+                int slot = s & (_o.Slots - 1);
                 if (_slotIds[slot] != s)
                 {
                     ComputeStrip(s, slot, work);
@@ -189,7 +200,7 @@ internal sealed unsafe class FastCorrelator
             float min = float.PositiveInfinity, max = float.NegativeInfinity;
             for (int x = x0; x < x0 + width; x++)
             {
-                int i = (x / StripColumns) % _o.Slots * StripColumns + x % StripColumns;
+                int i = x & (_o.Slots * StripColumns - 1);
                 sum += _sum[i];
                 min = Math.Min(min, _min[i]);
                 max = Math.Max(max, _max[i]);
@@ -351,12 +362,14 @@ internal sealed unsafe class FastCorrelator
         int n = FftLength;
         var vmu = Vector256.Create(mu);
         V cr = vmu * Vector256.Load(wy + g), ci = vmu * Vector256.Load(wy + Ky8 + g);
+        float* re = band.Re + g, im = band.Im + g;
         if (_plan.CanPrune(width))
         {
             var w1 = work.W1;
             for (int x = 0; x < width; x++)
             {
-                V vr = Vector256.Load(band.ColumnRe(x0 + x) + g) - cr, vi = Vector256.Load(band.ColumnIm(x0 + x) + g) - ci;
+                long o = band.ColumnOffset(x0 + x);
+                V vr = Vector256.Load(re + o) - cr, vi = Vector256.Load(im + o) - ci;
                 vr.Store(w1.Re + 2 * x * L); vr.Store(w1.Re + (2 * x + 1) * L);
                 vi.Store(w1.Im + 2 * x * L); vi.Store(w1.Im + (2 * x + 1) * L);
             }
@@ -368,8 +381,9 @@ internal sealed unsafe class FastCorrelator
         }
         for (int x = 0; x < width; x++)
         {
-            (Vector256.Load(band.ColumnRe(x0 + x) + g) - cr).Store(dst.Re + x * L);
-            (Vector256.Load(band.ColumnIm(x0 + x) + g) - ci).Store(dst.Im + x * L);
+            long o = band.ColumnOffset(x0 + x);
+            (Vector256.Load(re + o) - cr).Store(dst.Re + x * L);
+            (Vector256.Load(im + o) - ci).Store(dst.Im + x * L);
         }
         new Span<float>(dst.Re + width * L, (n - width) * L).Clear();
         new Span<float>(dst.Im + width * L, (n - width) * L).Clear();
@@ -383,6 +397,8 @@ internal sealed unsafe class FastCorrelator
         int n = FftLength, ky = Ky, k = SurfaceSize, shift = PostSize - 1, cs = SurfaceStride;
         var work = ws.Work;
         var z = work.A;
+        var lowest = Vector256.Create(float.NegativeInfinity);
+        for (int y = 0; y < k; y++) lowest.Store(ws.LaneMax + y * L);
         for (int x0 = 0; x0 < n; x0 += StripColumns)
         {
             float* q1r = ws.QRe + x0, q1i = ws.QIm + x0;
@@ -408,31 +424,40 @@ internal sealed unsafe class FastCorrelator
             }
             _plan.Forward(z, z, work.W1, work.W2);
             // z.Im = columns x0..x0+7, z.Re = columns x0+8..x0+15, for y = 0..n-1 (circular shifts).
-            WriteColumns(ws.Surface, z.Im, x0, n, k, shift, cs);
-            WriteColumns(ws.Surface, z.Re, x0 + L, n, k, shift, cs);
+            WriteColumns(ws.Surface, ws.LaneMax, z.Im, x0, n, k, shift, cs);
+            WriteColumns(ws.Surface, ws.LaneMax, z.Re, x0 + L, n, k, shift, cs);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WriteColumns(float* surface, float* strip, int x0, int n, int k, int shift, int cs)
+    private static void WriteColumns(float* surface, float* laneMax, float* strip, int x0, int n, int k, int shift, int cs)
     {
         if (x0 >= n) return;
-        int kx0 = (x0 + shift) % n;
+        int kx0 = x0 + shift;
+        if (kx0 >= n) kx0 -= n;
         bool contiguous = x0 + L <= n && kx0 + L <= k;
-        for (int y = 0; y < n; y++)
+        // Output row of circular shift y is y + shift wrapped into [0, n); rows k..n-1 are outside the surface.
+        int kyOut = shift;
+        for (int y = 0; y < n; y++, kyOut++)
         {
-            int kyOut = (y + shift) % n;
+            if (kyOut == n) kyOut = 0;
             if (kyOut >= k) continue;
-            float* row = surface + (long)kyOut * cs;
+            float* row = surface + (long)kyOut * cs, lm = laneMax + kyOut * L;
             if (contiguous)
             {
-                Vector256.Load(strip + y * L).Store(row + kx0);
+                var v = Vector256.Load(strip + y * L);
+                v.Store(row + kx0);
+                Vector256.Max(Vector256.Load(lm), v).Store(lm);
                 continue;
             }
             for (int l = 0; l < L && x0 + l < n; l++)
             {
-                int kx = (x0 + l + shift) % n;
-                if (kx < k) row[kx] = strip[y * L + l];
+                int kx = x0 + l + shift;
+                if (kx >= n) kx -= n;
+                if (kx >= k) continue;
+                float v = strip[y * L + l];
+                row[kx] = v;
+                lm[0] = Math.Max(lm[0], v);
             }
         }
     }

@@ -187,12 +187,13 @@ public static class FlowEstimator
                             var (ax, ay) = ClampStart((preStart.X + preOff.X, preStart.Y + preOff.Y), _p, pre);
                             var (bx, by) = ClampStart((postStart.X + postOff.X, postStart.Y + postOff.Y), _q, post);
                             bool ok;
-                            float* surface;
+                            float* surface, laneMax = null;
                             int stride;
                             if (fws is not null)
                             {
                                 ok = fast!.Correlate(fws, preView, ax, ay, postView, bx, by, options.Mean);
                                 surface = fws.Surface;
+                                laneMax = fws.LaneMax;
                                 stride = fast.SurfaceStride;
                             }
                             else
@@ -202,7 +203,7 @@ public static class FlowEstimator
                                 stride = k;
                             }
                             if (!ok) continue;
-                            var peak = PeakFinder.Find(surface, k, k, stride, options.PeakMinDistance, options.PeakRadius, options.PeakRadius, options.SubPixel);
+                            var peak = PeakFinder.Find(surface, k, k, stride, options.PeakMinDistance, options.PeakRadius, options.PeakRadius, options.SubPixel, laneMax);
                             if (!peak.Found) continue;
                             int e = i * nx + j;
                             flow.Data[e] = peak.X - o + peak.SubX + preOff.X - postOff.X;

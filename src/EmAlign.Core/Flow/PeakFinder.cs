@@ -32,18 +32,39 @@ internal static unsafe class PeakFinder
 {
     public const float ThresholdRel = 0.5f;
 
+    /// <param name="laneMax">
+    /// Optional: per row, 8 floats whose maximum is the row's maximum (collected while the surface was written),
+    /// so the surface is read once instead of twice. Null: computed here.
+    /// </param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static PeakResult Find(float* c, int height, int width, int stride, int minDistance, int radiusX, int radiusY, SubPixelRefinement refine)
+    public static PeakResult Find(float* c, int height, int width, int stride, int minDistance, int radiusX, int radiusY, SubPixelRefinement refine, float* laneMax = null)
     {
-        // Peak 1: global maximum, first occurrence in row-major order.
-        float best = float.NegativeInfinity;
-        int bestRow = -1;
-        for (int y = 0; y < height; y++)
+        // Row maxima: peak 1 is in the first row holding the global maximum; rows whose maximum is at or below
+        // the candidate threshold need no further look.
+        float[]? rented = height > 2048 ? System.Buffers.ArrayPool<float>.Shared.Rent(height) : null;
+        Span<float> rowMax = rented ?? stackalloc float[height];
+        try
         {
-            float m = RowMax(c + (long)y * stride, width);
-            if (m > best) { best = m; bestRow = y; }
+            float best = float.NegativeInfinity;
+            int bestRow = -1;
+            for (int y = 0; y < height; y++)
+            {
+                float m = laneMax is null ? RowMax(c + (long)y * stride, width) : HorizontalMax(Vector256.Load(laneMax + 8L * y));
+                rowMax[y] = m;
+                if (m > best) { best = m; bestRow = y; }
+            }
+            if (!(best > 0) || !float.IsFinite(best)) return default;
+            return Peaks(c, height, width, stride, minDistance, radiusX, radiusY, refine, rowMax[..height], best, bestRow);
         }
-        if (!(best > 0) || !float.IsFinite(best)) return default;
+        finally
+        {
+            if (rented is not null) System.Buffers.ArrayPool<float>.Shared.Return(rented);
+        }
+    }
+
+    private static PeakResult Peaks(float* c, int height, int width, int stride, int minDistance, int radiusX, int radiusY, SubPixelRefinement refine,
+        ReadOnlySpan<float> rowMax, float best, int bestRow)
+    {
         float* r = c + (long)bestRow * stride;
         int bestCol = 0;
         while (bestCol < width - 1 && r[bestCol] != best) bestCol++;
@@ -55,6 +76,7 @@ internal static unsafe class PeakFinder
         var vthr = Vector256.Create(thr);
         for (int y = 0; y < height; y++)
         {
+            if (!(rowMax[y] > thr)) continue;
             float* row = c + (long)y * stride;
             int x = 0;
             for (; x + 8 <= width; x += 8)
@@ -115,11 +137,16 @@ internal static unsafe class PeakFinder
             for (x = 8; x + 8 <= width; x += 8) vm = Vector256.Max(vm, Vector256.Load(row + x));
             // Tail: an overlapping last load keeps it vectorised.
             if (x < width) vm = Vector256.Max(vm, Vector256.Load(row + width - 8));
-            for (int i = 0; i < 8; i++) m = Math.Max(m, vm.GetElement(i));
-            return m;
+            return HorizontalMax(vm);
         }
         for (; x < width; x++) m = Math.Max(m, row[x]);
         return m;
+    }
+
+    private static float HorizontalMax(Vector256<float> v)
+    {
+        var m = Vector128.Max(v.GetLower(), v.GetUpper());
+        return Math.Max(Math.Max(m.GetElement(0), m.GetElement(1)), Math.Max(m.GetElement(2), m.GetElement(3)));
     }
 
     /// <summary>Offset of the vertex of a 3-point fit through (-1, a), (0, b), (1, c), within [-0.5, 0.5]; 0 where undefined.</summary>
