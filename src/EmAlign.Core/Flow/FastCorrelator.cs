@@ -24,7 +24,7 @@ internal readonly unsafe struct ImageView(float* pixels, int width, int height, 
 /// start at the same y), computed 16 columns per strip with two real columns packed per complex lane, and cached
 /// per worker. Mean removal is applied in the spectrum: FFT(p - mu) = FFT(p) - mu * FFT(box).</item>
 /// <item>Zero padding to the FFT length L (the 5-smooth length &gt;= Na + Nb - 1) is exploited: when a patch fills
-/// at most half of L, the first radix-2 stage reduces to a copy (<see cref="FftPlan.ForwardFromDuplicated"/>).</item>
+/// at most half of L, the first radix-2 stage reduces to a copy and is skipped (<see cref="FftPlan.ForwardHalf"/>).</item>
 /// <item>Only ky = 0..L/2 is kept (Hermitian symmetry); the x transforms run 8 ky rows per SIMD strip; the product
 /// A * conj(B), the inverse along x, and the packed complex-to-real inverse along y follow without leaving the worker.</item>
 /// </list>
@@ -74,6 +74,9 @@ internal sealed unsafe class FastCorrelator
     private int Ky8 { get; }
     private int QStride { get; }
     private int Slots { get; }
+
+    /// <summary>Columns in a band's ring of cached strips, minus one.</summary>
+    private int RingMask => Slots * StripColumns - 1;
 
     public Workspace Rent() => _pool.TryTake(out var w) ? w : new Workspace(this);
 
@@ -219,9 +222,9 @@ internal sealed unsafe class FastCorrelator
             V sumLo = V.Zero, sumHi = V.Zero;
             V minLo = Vector256.Create(float.PositiveInfinity), minHi = minLo;
             V maxLo = Vector256.Create(float.NegativeInfinity), maxHi = maxLo;
-            var w1 = work.W1;
             var a = work.A;
-            float* dRe = prune ? w1.Re : a.Re, dIm = prune ? w1.Im : a.Im;
+            // The input (h rows, then zeros) goes to B; the first FFT stage reads it from there.
+            float* dRe = work.B.Re, dIm = work.B.Im;
             float* tail = stackalloc float[StripColumns];
             for (int y = 0; y < h; y++)
             {
@@ -242,22 +245,16 @@ internal sealed unsafe class FastCorrelator
                 sumLo += lo; sumHi += hi;
                 minLo = Vector256.Min(minLo, lo); minHi = Vector256.Min(minHi, hi);
                 maxLo = Vector256.Max(maxLo, lo); maxHi = Vector256.Max(maxHi, hi);
-                if (prune)
-                {
-                    lo.Store(dRe + 2 * y * L); lo.Store(dRe + (2 * y + 1) * L);
-                    hi.Store(dIm + 2 * y * L); hi.Store(dIm + (2 * y + 1) * L);
-                }
-                else
-                {
-                    lo.Store(dRe + y * L);
-                    hi.Store(dIm + y * L);
-                }
+                lo.Store(dRe + y * L);
+                hi.Store(dIm + y * L);
             }
-            int filled = prune ? 2 * h : h, total = prune ? 2 * (n / 2) : n;
-            new Span<float>(dRe + filled * L, (total - filled) * L).Clear();
-            new Span<float>(dIm + filled * L, (total - filled) * L).Clear();
-            if (prune) plan.ForwardFromDuplicated(w1, a, work.W2);
-            else plan.Forward(a, a, w1, work.W2);
+            int total = prune ? n / 2 : n;
+            new Span<float>(dRe + h * L, (total - h) * L).Clear();
+            new Span<float>(dIm + h * L, (total - h) * L).Clear();
+            var input = new ContiguousStrip(dRe, dIm);
+            var spectrum = new ContiguousStrip(a.Re, a.Im);
+            if (prune) plan.ForwardHalf(input, spectrum, work.W1, work.W2);
+            else plan.Forward(input, spectrum, work.W1, work.W2);
 
             // Unpack the two real columns per lane: X[k] = (Z[k] + conj Z[-k]) / 2, Y[k] = (Z[k] - conj Z[-k]) / 2i.
             var bx = work.B;
@@ -323,17 +320,8 @@ internal sealed unsafe class FastCorrelator
         {
             XForward(ws.Pre, preX, na, muA, _wyA.Pointer, g, work.A, work);
             XForward(ws.Post, postX, nb, muB, _wyB.Pointer, g, work.B, work);
-            // swap(A * conj B), so that the forward transform yields swap(n * IFFT(A conj B)).
             var a = work.A;
-            var b = work.B;
-            for (int e = 0; e < n; e++)
-            {
-                V ar = Vector256.Load(a.Re + e * L), ai = Vector256.Load(a.Im + e * L);
-                V br = Vector256.Load(b.Re + e * L), bi = Vector256.Load(b.Im + e * L);
-                (ai * br - ar * bi).Store(a.Re + e * L);
-                (ar * br + ai * bi).Store(a.Im + e * L);
-            }
-            _plan.Forward(a, a, work.W1, work.W2);
+            _plan.Forward(new ProductSource(a, work.B), new ContiguousStrip(a.Re, a.Im), work.W1, work.W2);
             // a.Im now holds Re(q), a.Re holds Im(q) for x = 0..n-1 and ky = g..g+7: store as Q[ky][x].
             float* qr = ws.QRe + (long)g * QStride, qi = ws.QIm + (long)g * QStride;
             int x = 0;
@@ -356,109 +344,144 @@ internal sealed unsafe class FastCorrelator
     private static bool IsZeroAfterMean(float min, float max, float mu, bool fixedMean) => min == max && (!fixedMean || min == mu);
 
     /// <summary>x transform (length L) of ky rows g..g+7 of a patch's mean-removed column spectra into dst.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void XForward(Band band, int x0, int width, float mu, float* wy, int g, Strip dst, FftPlan.Work work)
     {
-        int n = FftLength;
         var vmu = Vector256.Create(mu);
-        V cr = vmu * Vector256.Load(wy + g), ci = vmu * Vector256.Load(wy + Ky8 + g);
-        float* re = band.Re + g, im = band.Im + g;
-        if (_plan.CanPrune(width))
+        var source = new BandSource(band.Re + g, band.Im + g, x0, width, RingMask, Ky8, vmu * Vector256.Load(wy + g), vmu * Vector256.Load(wy + Ky8 + g));
+        var sink = new ContiguousStrip(dst.Re, dst.Im);
+        if (_plan.CanPrune(width)) _plan.ForwardHalf(source, sink, work.W1, work.W2);
+        else _plan.Forward(source, sink, work.W1, work.W2);
+    }
+
+    /// <summary>Element x = cached column spectrum of image column x0 + x (ky lanes g..g+7) minus mu times the box spectrum; 0 past the patch.</summary>
+    private readonly struct BandSource(float* re, float* im, int x0, int width, int ringMask, int ky8, V corrRe, V corrIm) : IStripSource
+    {
+        private readonly float* _re = re, _im = im;
+        private readonly int _x0 = x0, _width = width, _mask = ringMask, _ky8 = ky8;
+        private readonly V _cr = corrRe, _ci = corrIm;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Load(int e, out V re, out V im)
         {
-            var w1 = work.W1;
-            for (int x = 0; x < width; x++)
+            if (e >= _width)
             {
-                long o = band.ColumnOffset(x0 + x);
-                V vr = Vector256.Load(re + o) - cr, vi = Vector256.Load(im + o) - ci;
-                vr.Store(w1.Re + 2 * x * L); vr.Store(w1.Re + (2 * x + 1) * L);
-                vi.Store(w1.Im + 2 * x * L); vi.Store(w1.Im + (2 * x + 1) * L);
+                re = V.Zero;
+                im = V.Zero;
+                return;
             }
-            int rest = (2 * (n / 2) - 2 * width) * L;
-            new Span<float>(w1.Re + 2 * width * L, rest).Clear();
-            new Span<float>(w1.Im + 2 * width * L, rest).Clear();
-            _plan.ForwardFromDuplicated(w1, dst, work.W2);
-            return;
+            long o = (long)((_x0 + e) & _mask) * _ky8;
+            re = Vector256.Load(_re + o) - _cr;
+            im = Vector256.Load(_im + o) - _ci;
         }
-        for (int x = 0; x < width; x++)
+    }
+
+    /// <summary>Element e = swap(A[e] conj B[e]), so that a forward transform yields swap(n * IFFT(A conj B)).</summary>
+    private readonly struct ProductSource(Strip a, Strip b) : IStripSource
+    {
+        private readonly float* _ar = a.Re, _ai = a.Im, _br = b.Re, _bi = b.Im;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Load(int e, out V re, out V im)
         {
-            long o = band.ColumnOffset(x0 + x);
-            (Vector256.Load(re + o) - cr).Store(dst.Re + x * L);
-            (Vector256.Load(im + o) - ci).Store(dst.Im + x * L);
+            long o = (long)e << 3;
+            V ar = Vector256.Load(_ar + o), ai = Vector256.Load(_ai + o), br = Vector256.Load(_br + o), bi = Vector256.Load(_bi + o);
+            re = ai * br - ar * bi;
+            im = ar * br + ai * bi;
         }
-        new Span<float>(dst.Re + width * L, (n - width) * L).Clear();
-        new Span<float>(dst.Im + width * L, (n - width) * L).Clear();
-        _plan.Forward(dst, dst, work.W1, work.W2);
+    }
+
+    /// <summary>
+    /// Element f of two packed columns for the y inverse: swap(Q1[f] + i Q2[f]) with Q[-f] = conj Q[f] for f past
+    /// ky = n/2; Q1 = columns x0..x0+7, Q2 = columns x0+8..x0+15 of the transposed half spectrum.
+    /// </summary>
+    private readonly struct HermitianSource(float* qRe, float* qIm, int ky, int n, int stride) : IStripSource
+    {
+        private readonly float* _qr = qRe, _qi = qIm;
+        private readonly int _ky = ky, _n = n, _stride = stride;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Load(int f, out V re, out V im)
+        {
+            if (f < _ky)
+            {
+                long o = (long)f * _stride;
+                V ar = Vector256.Load(_qr + o), ai = Vector256.Load(_qi + o), br = Vector256.Load(_qr + o + L), bi = Vector256.Load(_qi + o + L);
+                re = ai + br;
+                im = ar - bi;
+            }
+            else
+            {
+                long o = (long)(_n - f) * _stride;
+                V ar = Vector256.Load(_qr + o), ai = Vector256.Load(_qi + o), br = Vector256.Load(_qr + o + L), bi = Vector256.Load(_qi + o + L);
+                re = br - ai;
+                im = ar + bi;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes output element y of the y inverse (real part = columns x0+8..x0+15, imaginary part = x0..x0+7, as
+    /// circular shifts) into the surface, rolled by Nb - 1 per axis, and keeps per-row lane maxima.
+    /// </summary>
+    private readonly struct SurfaceSink : IStripSink
+    {
+        private readonly float* _surface, _laneMax;
+        private readonly int _x0, _n, _k, _shift, _stride, _kxLo, _kxHi;
+        private readonly bool _loContiguous, _hiContiguous;
+
+        public SurfaceSink(float* surface, float* laneMax, int x0, int n, int k, int shift, int stride)
+        {
+            _surface = surface; _laneMax = laneMax; _x0 = x0; _n = n; _k = k; _shift = shift; _stride = stride;
+            _kxLo = Wrap(x0 + shift, n);
+            _kxHi = Wrap(x0 + L + shift, n);
+            _loContiguous = x0 + L <= n && _kxLo + L <= k;
+            _hiContiguous = x0 + 2 * L <= n && _kxHi + L <= k;
+        }
+
+        private static int Wrap(int v, int n) => v >= n ? v - n : v;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Store(int y, V re, V im)
+        {
+            int row = Wrap(y + _shift, _n);
+            if (row >= _k) return;
+            float* r = _surface + (long)row * _stride, lm = _laneMax + (long)row * L;
+            if (_loContiguous && _hiContiguous)
+            {
+                im.Store(r + _kxLo);
+                re.Store(r + _kxHi);
+                Vector256.Max(Vector256.Load(lm), Vector256.Max(im, re)).Store(lm);
+                return;
+            }
+            Scatter(r, lm, im, _x0);
+            Scatter(r, lm, re, _x0 + L);
+        }
+
+        private void Scatter(float* row, float* lm, V v, int xStart)
+        {
+            for (int l = 0; l < L && xStart + l < _n; l++)
+            {
+                int kx = Wrap(xStart + l + _shift, _n);
+                if (kx >= _k) continue;
+                float value = v.GetElement(l);
+                row[kx] = value;
+                lm[0] = Math.Max(lm[0], value);
+            }
+        }
     }
 
     /// <summary>Complex-to-real inverse along y of 16 columns of Q at a time (two columns per complex lane), written rolled into the surface.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void YInverse(Workspace ws)
     {
-        int n = FftLength, ky = Ky, k = SurfaceSize, shift = PostSize - 1, cs = SurfaceStride;
+        int n = FftLength, k = SurfaceSize, shift = PostSize - 1;
         var work = ws.Work;
-        var z = work.A;
         var lowest = Vector256.Create(float.NegativeInfinity);
         for (int y = 0; y < k; y++) lowest.Store(ws.LaneMax + y * L);
         for (int x0 = 0; x0 < n; x0 += StripColumns)
         {
-            float* q1r = ws.QRe + x0, q1i = ws.QIm + x0;
-            for (int f = 0; f < n; f++)
-            {
-                V zr, zi;
-                if (f < ky)
-                {
-                    long o = (long)f * QStride;
-                    V ar = Vector256.Load(q1r + o), ai = Vector256.Load(q1i + o), br = Vector256.Load(q1r + o + L), bi = Vector256.Load(q1i + o + L);
-                    zr = ar - bi; zi = ai + br;
-                }
-                else
-                {
-                    // Hermitian partner: Q[-f] = conj Q[f].
-                    long o = (long)(n - f) * QStride;
-                    V ar = Vector256.Load(q1r + o), ai = Vector256.Load(q1i + o), br = Vector256.Load(q1r + o + L), bi = Vector256.Load(q1i + o + L);
-                    zr = ar + bi; zi = br - ai;
-                }
-                // Stored swapped: the forward transform then gives swap(n * IFFT(Z)).
-                zi.Store(z.Re + f * L);
-                zr.Store(z.Im + f * L);
-            }
-            _plan.Forward(z, z, work.W1, work.W2);
-            // z.Im = columns x0..x0+7, z.Re = columns x0+8..x0+15, for y = 0..n-1 (circular shifts).
-            WriteColumns(ws.Surface, ws.LaneMax, z.Im, x0, n, k, shift, cs);
-            WriteColumns(ws.Surface, ws.LaneMax, z.Re, x0 + L, n, k, shift, cs);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WriteColumns(float* surface, float* laneMax, float* strip, int x0, int n, int k, int shift, int cs)
-    {
-        if (x0 >= n) return;
-        int kx0 = x0 + shift;
-        if (kx0 >= n) kx0 -= n;
-        bool contiguous = x0 + L <= n && kx0 + L <= k;
-        // Output row of circular shift y is y + shift wrapped into [0, n); rows k..n-1 are outside the surface.
-        int kyOut = shift;
-        for (int y = 0; y < n; y++, kyOut++)
-        {
-            if (kyOut == n) kyOut = 0;
-            if (kyOut >= k) continue;
-            float* row = surface + (long)kyOut * cs, lm = laneMax + kyOut * L;
-            if (contiguous)
-            {
-                var v = Vector256.Load(strip + y * L);
-                v.Store(row + kx0);
-                Vector256.Max(Vector256.Load(lm), v).Store(lm);
-                continue;
-            }
-            for (int l = 0; l < L && x0 + l < n; l++)
-            {
-                int kx = x0 + l + shift;
-                if (kx >= n) kx -= n;
-                if (kx >= k) continue;
-                float v = strip[y * L + l];
-                row[kx] = v;
-                lm[0] = Math.Max(lm[0], v);
-            }
+            var source = new HermitianSource(ws.QRe + x0, ws.QIm + x0, Ky, n, QStride);
+            var sink = new SurfaceSink(ws.Surface, ws.LaneMax, x0, n, k, shift, SurfaceStride);
+            _plan.Forward(source, sink, work.W1, work.W2);
         }
     }
 }

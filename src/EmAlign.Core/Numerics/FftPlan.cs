@@ -9,11 +9,25 @@ namespace EmAlign.Numerics;
 /// split (planar) form. Element e of lane l is at Re[e * Stride + l] and Im[e * Stride + l]; Stride is in
 /// floats (8 for a contiguous strip; the image width when a strip is a band of 8 image columns).
 /// </summary>
-internal readonly unsafe struct Strip(float* re, float* im, int stride)
+internal readonly unsafe struct Strip(float* re, float* im, int stride) : IStripSource, IStripSink
 {
     public readonly float* Re = re;
     public readonly float* Im = im;
     public readonly int Stride = stride;
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public void Load(int e, out Vector256<float> re, out Vector256<float> im)
+    {
+        re = Vector256.Load(Re + (long)e * Stride);
+        im = Vector256.Load(Im + (long)e * Stride);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public void Store(int e, Vector256<float> re, Vector256<float> im)
+    {
+        re.Store(Re + (long)e * Stride);
+        im.Store(Im + (long)e * Stride);
+    }
 
     /// <summary>The same memory with real and imaginary parts exchanged: FFT(swap(x)) = swap(N * IFFT(x)).</summary>
     public Strip Swapped => new(Im, Re, Stride);
@@ -73,67 +87,89 @@ internal sealed unsafe class FftPlan
         return Cache.GetOrAdd(length, static n => new FftPlan(n));
     }
 
-    /// <summary>True when a signal whose first <paramref name="nonZero"/> elements alone are non-zero can use <see cref="ForwardFromDuplicated"/>.</summary>
+    /// <summary>True when a signal whose first <paramref name="nonZero"/> elements alone are non-zero can use <see cref="ForwardHalf"/>.</summary>
     public bool CanPrune(int nonZero) => _pruned is not null && nonZero <= Length / 2;
 
     /// <summary>
     /// Full forward transform src -> dst. <paramref name="w1"/>, <paramref name="w2"/> are contiguous work strips
-    /// (stride 8, <see cref="StripFloats"/> each). src may equal dst; src is left intact otherwise.
+    /// (<see cref="StripFloats"/> each). src may equal dst; src is left intact otherwise.
     /// </summary>
-    public void Forward(Strip src, Strip dst, Strip w1, Strip w2) => Run(_full, 0, src, dst, w1, w2);
-
-    /// <summary>
-    /// Forward transform of a signal that is zero in its upper half. The caller has already applied the first
-    /// radix-2 stage, which for such input is a duplication: w1 element 2j = w1 element 2j+1 = x[j] for j &lt; N/2.
-    /// w1 is overwritten; the result goes to dst.
-    /// </summary>
-    public void ForwardFromDuplicated(Strip w1, Strip dst, Strip w2)
+    public void Forward(Strip src, Strip dst, Strip w1, Strip w2)
     {
-        if (_pruned is null) throw new InvalidOperationException($"FFT length {Length} cannot be pruned.");
-        Run(_pruned, 1, w1, dst, w2, w1);
-    }
-
-    private void Run(Stage[] stages, int first, Strip src, Strip dst, Strip w1, Strip w2)
-    {
-        int count = stages.Length - first;
-        if (count == 0)
+        if (_full.Length == 1 && src.Re == dst.Re)
         {
-            Copy(src, dst);
+            // A single Stockham stage cannot run in place: go through a work strip.
+            Forward(src, w1, w1, w2);
+            for (int e = 0; e < Length; e++)
+            {
+                w1.Load(e, out var re, out var im);
+                dst.Store(e, re, im);
+            }
             return;
         }
+        Run(_full, 0, src, dst, w1, w2);
+    }
+
+    /// <summary>
+    /// Full forward transform from any source to any sink (the first stage reads the source, the last writes the
+    /// sink). Source and sink must not share memory with each other or with the work strips.
+    /// </summary>
+    public void Forward<TS, TD>(TS src, TD dst, Strip w1, Strip w2) where TS : struct, IStripSource where TD : struct, IStripSink
+        => Run(_full, 0, src, dst, w1, w2);
+
+    /// <summary>
+    /// Forward transform of a signal that is zero in its upper half: <paramref name="half"/> supplies elements
+    /// 0..N/2-1 (zeros past the data included). The first radix-2 stage is then a duplication, so it is skipped by
+    /// reading element e of the next stage as half[e / 2].
+    /// </summary>
+    public void ForwardHalf<TS, TD>(TS half, TD dst, Strip w1, Strip w2) where TS : struct, IStripSource where TD : struct, IStripSink
+    {
+        if (_pruned is null) throw new InvalidOperationException($"FFT length {Length} cannot be pruned.");
+        Run(_pruned, 1, new Duplicated<TS>(half), dst, w1, w2);
+    }
+
+    /// <summary>Element e reads element e / 2 of the inner source (the output of a radix-2 stage on zero-padded input).</summary>
+    private readonly struct Duplicated<TS>(TS inner) : IStripSource where TS : struct, IStripSource
+    {
+        private readonly TS _inner = inner;
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public void Load(int e, out Vector256<float> re, out Vector256<float> im) => _inner.Load(e >> 1, out re, out im);
+    }
+
+    private void Run<TS, TD>(Stage[] stages, int first, TS src, TD dst, Strip w1, Strip w2) where TS : struct, IStripSource where TD : struct, IStripSink
+    {
+        int count = stages.Length - first;
         // Generic (prime) radices need 2R elements of scratch; small ones live on the stack.
         Span<Vector256<float>> scratch = GenericRadix == 0 ? default
             : GenericRadix <= 64 ? stackalloc Vector256<float>[2 * GenericRadix] : new Vector256<float>[2 * GenericRadix];
-        var cur = src;
-        for (int s = 0; s < count; s++)
+        if (count == 0)
         {
-            bool last = s == count - 1;
-            // Ping-pong between the work strips, never writing the one being read.
-            var next = last ? dst : (cur.Re == w1.Re ? w2 : w1);
-            if (last && count == 1 && src.Re == dst.Re)
+            for (int e = 0; e < Length; e++)
             {
-                // A single stage cannot run in place: go through a work strip.
-                var tmp = src.Re == w1.Re ? w2 : w1;
-                RunStage(stages[first + s], cur, tmp, scratch);
-                Copy(tmp, dst);
-                return;
+                src.Load(e, out var re, out var im);
+                dst.Store(e, re, im);
             }
-            RunStage(stages[first + s], cur, next, scratch);
-            cur = next;
+            return;
         }
-    }
-
-    private void Copy(Strip src, Strip dst)
-    {
-        if (src.Re == dst.Re && src.Stride == dst.Stride) return;
-        for (int e = 0; e < Length; e++)
+        if (count == 1)
         {
-            Vector256.Load(src.Re + (long)e * src.Stride).Store(dst.Re + (long)e * dst.Stride);
-            Vector256.Load(src.Im + (long)e * src.Stride).Store(dst.Im + (long)e * dst.Stride);
+            RunStage(stages[first], src, dst, scratch);
+            return;
         }
+        // Ping-pong between the two work strips.
+        var a = new ContiguousStrip(w1.Re, w1.Im);
+        var b = new ContiguousStrip(w2.Re, w2.Im);
+        RunStage(stages[first], src, a, scratch);
+        for (int s = 1; s < count - 1; s++)
+        {
+            RunStage(stages[first + s], a, b, scratch);
+            (a, b) = (b, a);
+        }
+        RunStage(stages[first + count - 1], a, dst, scratch);
     }
 
-    private void RunStage(in Stage st, Strip src, Strip dst, Span<Vector256<float>> scratch)
+    private void RunStage<TS, TD>(in Stage st, TS src, TD dst, Span<Vector256<float>> scratch) where TS : struct, IStripSource where TD : struct, IStripSink
     {
         float* twr = _tw + st.TwiddleOffset, twi = twr + st.TwiddleCount;
         switch (st.Radix)
