@@ -146,37 +146,64 @@ public static class AlignmentChain
         });
 
         // 2. Coarse cross-block chain over the blocks' end sections.
-        var fineBox = grid.Box with { Z = 0, SizeZ = 1 };
         var lastStack = CoordinateMap.Stack(last);
         var coarseBox = CoveringBox(grid, crossBlockConfig.StrideX, crossBlockConfig.StrideY);
         var coarseFlow = CoordinateMaps.Resample(lastStack, coarseBox, crossBlockConfig.StrideX, crossBlockConfig.StrideY);
         var coarse = new CoordinateMap[blocks];
         var coarseReports = new SectionSolve[blocks];
         SolveRange([new ChainFlow(1, coarseFlow)], 0, blocks - 1, firstIsReference: false, crossBlockConfig, options, coarse, coarseReports, null, cancellationToken);
-        var crossBlock = CoordinateMaps.Resample(CoordinateMap.Stack(coarse), grid.Box with { SizeZ = blocks }, grid.StrideX, grid.StrideY);
+        var crossBlock = CoordinateMaps.Resample(CoordinateMap.Stack(coarse), grid.Box, grid.StrideX, grid.StrideY);
         progress?.Report(new ProgressInfo("Relax mesh", "cross-block solve", blocks, blocks + 1));
 
         // 3. Reconcile every block with the cross-block solution.
-        var global = new CoordinateMap[sections];
-        global[0] = new CoordinateMap(fineBox, grid.StrideX, grid.StrideY);
-        Parallel.For(0, blocks, parallel, b =>
+        var global = ReconcileBlocks(OnGrid(grid, main), ends, crossBlock, options.MaxDegreeOfParallelism);
+        progress?.Report(new ProgressInfo("Relax mesh", "reconciled", blocks + 1, blocks + 1));
+        return new ChainResult(global, reports);
+    }
+
+    /// <summary>
+    /// Moves blockwise solutions into one common space (SOFIMA ReconcileCrossBlockMaps, forward mode,
+    /// spec §6.6). Block b spans sections [z0, z1] with z0 = the previous end (0 for the first block)
+    /// and z1 = <paramref name="blockEnds"/>[b]; <paramref name="main"/> holds each section's forward
+    /// map in its block's frame (the frame of raw section z0), and at z1 block b's own solution of its
+    /// end section. <paramref name="crossBlock"/> section b is the cross-block forward map of section
+    /// z1 of block b (from raw section z1 to the common space), on main's grid. Section z of block b
+    /// becomes comp(comp(main(z), pre), offset·(z − z0)/(z1 − z0)), with pre = crossBlock(b − 1) (the
+    /// identity for b = 0), z1 becomes crossBlock(b), and offset = comp(comp(pre⁻¹, main(z1)⁻¹),
+    /// crossBlock(b)). Nodes unknown in main stay unknown.
+    /// </summary>
+    public static CoordinateMap ReconcileBlocks(CoordinateMap main, IReadOnlyList<int> blockEnds, CoordinateMap crossBlock, int maxDegreeOfParallelism = -1)
+    {
+        if (blockEnds.Count == 0 || blockEnds[^1] != main.Sections - 1 || blockEnds.Zip(blockEnds.Skip(1)).Any(p => p.Second <= p.First) || blockEnds[0] < 1)
+            throw new EmAlignException($"Block ends must rise strictly from >= 1 to the last section ({main.Sections - 1}); found [{string.Join(", ", blockEnds)}].", nameof(blockEnds));
+        if (crossBlock.Sections != blockEnds.Count || crossBlock.Width != main.Width || crossBlock.Height != main.Height)
+            throw new EmAlignException($"The cross-block map needs one section per block ({blockEnds.Count}) on the main grid {main.Width}x{main.Height}; found {crossBlock.Sections} sections of {crossBlock.Width}x{crossBlock.Height}.", nameof(crossBlock));
+        var box = main.Box with { Z = 0, SizeZ = 1 };
+        var result = new CoordinateMap(main.Box, main.StrideX, main.StrideY);
+        Parallel.For(0, blockEnds.Count, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, b =>
         {
-            int z0 = b == 0 ? 0 : ends[b - 1], z1 = ends[b];
-            var post = crossBlock.GetSections(b, 1);
-            var pre = b == 0 ? new CoordinateMap(post.Box, grid.StrideX, grid.StrideY) : crossBlock.GetSections(b - 1, 1);
-            var preInverse = b == 0 ? pre : CoordinateMaps.FillMissing(CoordinateMaps.Invert(pre, pre.Box), extrapolate: true);
-            var endInverse = CoordinateMaps.FillMissing(CoordinateMaps.Invert(last[b], last[b].Box), extrapolate: true);
+            int z0 = b == 0 ? 0 : blockEnds[b - 1], z1 = blockEnds[b];
+            var post = Single(crossBlock, b, box, main);
+            var pre = b == 0 ? new CoordinateMap(box, main.StrideX, main.StrideY) : Single(crossBlock, b - 1, box, main);
+            var end = Single(main, z1, box, main);
+            var preInverse = b == 0 ? pre : CoordinateMaps.FillMissing(CoordinateMaps.Invert(pre, box), extrapolate: true);
+            var endInverse = CoordinateMaps.FillMissing(CoordinateMaps.Invert(end, box), extrapolate: true);
             var offset = CoordinateMaps.ComposeFast(CoordinateMaps.ComposeFast(preInverse, endInverse), post);
+            if (b == 0) result.SetSection(0, pre);
             for (int z = z0 + 1; z < z1; z++)
             {
+                var section = Single(main, z, box, main);
                 var ramp = offset.Clone().Scale((float)(z - z0) / (z1 - z0));
-                global[z] = KeepUnknown(CoordinateMaps.ComposeFast(CoordinateMaps.ComposeFast(main[z], pre), ramp), main[z]);
+                result.SetSection(z, KeepUnknown(CoordinateMaps.ComposeFast(CoordinateMaps.ComposeFast(section, pre), ramp), section));
             }
-            global[z1] = KeepUnknown(post, main[z1]);
+            result.SetSection(z1, KeepUnknown(post, end));
         });
-        progress?.Report(new ProgressInfo("Relax mesh", "reconciled", blocks + 1, blocks + 1));
-        return new ChainResult(OnGrid(grid, global), reports);
+        return result;
     }
+
+    /// <summary>Section <paramref name="z"/> of <paramref name="map"/> as a one-section map on <paramref name="box"/> with the grid's strides.</summary>
+    private static CoordinateMap Single(CoordinateMap map, int z, Box3 box, CoordinateMap grid) =>
+        new(box, grid.StrideX, grid.StrideY, map.GetSections(z, 1).Data);
 
     /// <summary>Single-flow convenience overload of <see cref="SolveBlocks(IReadOnlyList{ChainFlow}, IntegrationConfig, IntegrationConfig, int, ChainOptions?, IProgress{ProgressInfo}?, CancellationToken)"/>.</summary>
     public static ChainResult SolveBlocks(CoordinateMap flow, IntegrationConfig config, IntegrationConfig crossBlockConfig, int blockLength,

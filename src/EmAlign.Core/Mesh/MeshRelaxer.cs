@@ -23,7 +23,8 @@ public static class MeshRelaxer
     /// nodes of <paramref name="initial"/> leave the mesh and stay unknown; nodes with an unknown
     /// target feel no tether and follow their neighbours. The sections of one call are integrated
     /// together with one FIRE state (global power, time step, α and cap) as in SOFIMA; the run stops
-    /// when the fastest node is slower than StopVMax with the cap at FinalCap, or after MaxIters.
+    /// when the fastest node is slower than StopVMax with the cap at FinalCap (or with no tether force
+    /// clipped by the cap, where raising it would change nothing), or after MaxIters.
     /// </summary>
     /// <param name="initial">Start positions; its strides must equal the config's.</param>
     /// <param name="target">Targets on the same grid, or null for none (free mesh).</param>
@@ -116,7 +117,9 @@ public static class MeshRelaxer
             energies.Add(energy);
             if (maxSpeed < config.StopVMax)
             {
-                if (cap >= config.FinalCap) break;
+                // At rest with no tether force clipped, a larger cap changes no force: SOFIMA would grow the
+                // cap chunk by chunk without moving; we stop at once (same positions, up to rest noise).
+                if (cap >= config.FinalCap || !system.TetherClipped(k0, (float)cap)) break;
                 cap = Math.Min(cap * config.CapScale, config.FinalCap);
             }
         }

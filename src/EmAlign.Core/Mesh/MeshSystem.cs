@@ -243,6 +243,20 @@ internal sealed class MeshSystem
         return (energy, Math.Sqrt(max2));
     }
 
+    /// <summary>True when some node's tether force −k0·(x − target) has a component beyond ±<paramref name="cap"/>.</summary>
+    public bool TetherClipped(float k0, float cap)
+    {
+        for (int s = 0; s < Sections; s++)
+        {
+            for (int i = Index(s, 0); i < Index(s, _nodes); i++)
+            {
+                float fx = k0 * (TargetX[i] - X[i]), fy = k0 * (TargetY[i] - Y[i]);
+                if (Math.Abs(fx) > cap || Math.Abs(fy) > cap) return true; // NaN compares false: no tether
+            }
+        }
+        return false;
+    }
+
     /// <summary>Subtracts the mean position and mean velocity of the known nodes (all sections pooled).</summary>
     public void RemoveDrift()
     {

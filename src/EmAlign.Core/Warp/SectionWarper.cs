@@ -30,7 +30,7 @@ namespace EmAlign.Warp;
 /// </remarks>
 public static class SectionWarper
 {
-    private const int Invalid = int.MinValue;
+    private const int Invalid = MapRows.Invalid;
     private const int RowsPerTask = 8;
 
     /// <summary>
@@ -87,7 +87,7 @@ public static class SectionWarper
     /// The input pixel box that rendering <paramref name="outputBox"/> reads with
     /// <paramref name="interpolation"/>: the exact range of the sample positions (the map is bilinear
     /// per cell, so its extremes over a cell lie at the cell's corner pixels) grown by the kernel's
-    /// reach. Clip it to the section before reading. Empty when no output pixel has a known position.
+    /// reach, plus one pixel of rounding margin. Clip it to the section before reading. Empty when no output pixel has a known position.
     /// </summary>
     public static Box3 RequiredSourceBox(CoordinateMap inverseMap, int section, Box3 outputBox, WarpInterpolation interpolation)
     {
@@ -113,7 +113,10 @@ public static class SectionWarper
             }
         }
         if (minU > maxU) return new Box3(0, 0, outputBox.Z, 0, 0, outputBox.SizeZ);
+        // One extra pixel each side: rendering computes positions in float32, this bound in float64.
         var (before, after) = WarpKernel.Reach(interpolation);
+        before++;
+        after++;
         long bx0 = (long)Math.Floor(minU) - before, bx1 = (long)Math.Floor(maxU) + after;
         long by0 = (long)Math.Floor(minV) - before, by1 = (long)Math.Floor(maxV) + after;
         return new Box3(bx0, by0, outputBox.Z, bx1 - bx0 + 1, by1 - by0 + 1, outputBox.SizeZ);
@@ -151,16 +154,16 @@ public static class SectionWarper
         int w = job.OutWidth;
         var rowDx = ArrayPool<float>.Shared.Rent(job.MapWidth);
         var rowDy = ArrayPool<float>.Shared.Rent(job.MapWidth);
-        var ix = ArrayPool<int>.Shared.Rent(w);
-        var iy = ArrayPool<int>.Shared.Rent(w);
-        var tx = ArrayPool<float>.Shared.Rent(w);
-        var ty = ArrayPool<float>.Shared.Rent(w);
+        var ix = ArrayPool<int>.Shared.Rent(w + 8);
+        var iy = ArrayPool<int>.Shared.Rent(w + 8);
+        var tx = ArrayPool<float>.Shared.Rent(w + 8);
+        var ty = ArrayPool<float>.Shared.Rent(w + 8);
         try
         {
             bool round = job.Interpolation == WarpInterpolation.Nearest;
             for (int r = r0; r < r1; r++)
             {
-                Coordinates(job, job.OutY + r, round, rowDx, rowDy, ix, iy, tx, ty);
+                job.Rows.Positions(job.OutY + r, job.OutX, w, job.SourceX, job.SourceY, job.SourceWidth, job.SourceHeight, round, rowDx, rowDy, ix, iy, tx, ty);
                 T* output = (T*)dst + (long)r * w;
                 switch (job.Interpolation)
                 {
@@ -184,39 +187,6 @@ public static class SectionWarper
             ArrayPool<int>.Shared.Return(iy);
             ArrayPool<float>.Shared.Return(tx);
             ArrayPool<float>.Shared.Return(ty);
-        }
-    }
-
-    /// <summary>
-    /// Sample positions of one output row: the integer pixel (local to the source box; rounded for
-    /// nearest, floor otherwise) and the fraction, from absolute coordinates so that the result does
-    /// not depend on where the source or output box starts. Unknown or far-off positions get <see cref="Invalid"/>.
-    /// </summary>
-    private static void Coordinates(Job job, long y, bool round, float[] rowDx, float[] rowDy, int[] ix, int[] iy, float[] tx, float[] ty)
-    {
-        job.Rows.Row(y, rowDx, rowDy);
-        double limitX = job.SourceWidth + 16, limitY = job.SourceHeight + 16;
-        for (int c = 0; c < job.OutWidth; c++)
-        {
-            long x = job.OutX + c;
-            job.Rows.At(x, rowDx, rowDy, out double du, out double dv);
-            double u = x + du, v = y + dv;
-            if (round)
-            {
-                u += 0.5;
-                v += 0.5;
-            }
-            double fu = Math.Floor(u), fv = Math.Floor(v);
-            double lu = fu - job.SourceX, lv = fv - job.SourceY;
-            if (!(lu > -16 && lu < limitX && lv > -16 && lv < limitY))
-            {
-                ix[c] = Invalid;
-                continue;
-            }
-            ix[c] = (int)lu;
-            iy[c] = (int)lv;
-            tx[c] = (float)(u - fu);
-            ty[c] = (float)(v - fv);
         }
     }
 
@@ -303,7 +273,7 @@ public static class SectionWarper
                 float value;
                 if (x >= 0 && x <= sw - WarpKernel.Width && y >= 0 && y <= sh - taps)
                 {
-                    value = Convolve(src + (long)y * sw + x, sw, taps, wx, wy);
+                    value = taps == WarpKernel.Width ? Convolve8(src + (long)y * sw + x, sw, wx, wy) : Convolve(src + (long)y * sw + x, sw, taps, wx, wy);
                 }
                 else if (x + taps <= 0 || x >= sw || y + taps <= 0 || y >= sh)
                 {
@@ -320,7 +290,7 @@ public static class SectionWarper
                             block[r * WarpKernel.Width + k] = (uint)yy < (uint)sh && (uint)xx < (uint)sw ? ToFloat(src[(long)yy * sw + xx]) : 0f;
                         }
                     }
-                    value = Convolve(block, WarpKernel.Width, taps, wx, wy);
+                    value = taps == WarpKernel.Width ? Convolve8(block, WarpKernel.Width, wx, wy) : Convolve(block, WarpKernel.Width, taps, wx, wy);
                 }
                 output[c] = FromFloat<T>(value);
             }
@@ -331,14 +301,28 @@ public static class SectionWarper
     private static unsafe float Convolve<TPixel>(TPixel* p, int stride, int taps, float* wx, float* wy) where TPixel : unmanaged
     {
         var acc = Vector256<float>.Zero;
-        for (int r = 0; r < taps; r++, p += stride)
-        {
-            var row = Load8(p);
-            var weight = Vector256.Create(wy[r]);
-            acc = Fma.IsSupported ? Fma.MultiplyAdd(weight, row, acc) : acc + weight * row;
-        }
+        for (int r = 0; r < taps; r++, p += stride) acc = MulAdd(Vector256.Create(wy[r]), Load8(p), acc);
         return Vector256.Sum(acc * Vector256.Load(wx));
     }
+
+    /// <summary>8 taps, unrolled into two independent accumulator chains (rows 0–3 and 4–7) to halve the FMA latency chain.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe float Convolve8<TPixel>(TPixel* p, int stride, float* wx, float* wy) where TPixel : unmanaged
+    {
+        var top = Vector256.Create(wy[0]) * Load8(p);
+        var bottom = Vector256.Create(wy[4]) * Load8(p + 4 * stride);
+        top = MulAdd(Vector256.Create(wy[1]), Load8(p + stride), top);
+        bottom = MulAdd(Vector256.Create(wy[5]), Load8(p + 5 * stride), bottom);
+        top = MulAdd(Vector256.Create(wy[2]), Load8(p + 2 * stride), top);
+        bottom = MulAdd(Vector256.Create(wy[6]), Load8(p + 6 * stride), bottom);
+        top = MulAdd(Vector256.Create(wy[3]), Load8(p + 3 * stride), top);
+        bottom = MulAdd(Vector256.Create(wy[7]), Load8(p + 7 * stride), bottom);
+        return Vector256.Sum((top + bottom) * Vector256.Load(wx));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> MulAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
+        Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : a * b + c;
 
     /// <summary>Eight consecutive pixels as float32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
