@@ -162,6 +162,21 @@ public class SectionWarperTests
         Assert.Equal(whole, tiled);
     }
 
+    [Theory]
+    [InlineData(WarpInterpolation.Nearest, 0, 1)]
+    [InlineData(WarpInterpolation.Linear, 0, 1)]
+    [InlineData(WarpInterpolation.Cubic, 1, 2)]
+    [InlineData(WarpInterpolation.Lanczos3, 2, 3)]
+    [InlineData(WarpInterpolation.Lanczos4, 3, 4)]
+    public void RequiredSourceBoxIsTheShiftedOutputGrownByTheKernel(WarpInterpolation interpolation, int before, int after)
+    {
+        var map = Constant(new Box3(0, 0, 0, 6, 6, 1), 40, 7, -3);
+        var outBox = new Box3(10, 20, 4, 30, 40, 1);
+        var need = SectionWarper.RequiredSourceBox(map, 0, outBox, interpolation);
+        // Sample positions span x 17..46 and y 17..56; one more pixel of rounding margin on each side.
+        Assert.Equal(new Box3(17 - before - 1, 17 - before - 1, 4, 30 + before + after + 2, 40 + before + after + 2, 1), need);
+    }
+
     [Fact]
     public void UnknownNodesAndEmptySectionsRenderZero()
     {
