@@ -165,8 +165,9 @@ public class FlowEstimatorTests
         // 75% of the top-left 80 x 80 patch masked: exactly max_masked, so it is dropped.
         for (int y = 0; y < 80; y++) for (int x = 0; x < 60; x++) mask[y, x] = true;
         var f = FlowEstimator.Estimate(img, img, new FlowOptions { PatchSize = 80, Stride = 40 }, new FlowInputs { Selection = selection, PreMask = mask });
-        Assert.True(float.IsNaN(f[0, 1, 1]));
-        Assert.True(float.IsNaN(f[0, 0, 0]));
+        Assert.False(f.IsValid(1, 1));
+        Assert.False(f.IsValid(0, 0));
+        Assert.True(f.IsValid(0, 1));
         Assert.Equal(0f, f[0, 0, 1]);
         Assert.Equal(7, f.ValidCount);
     }
