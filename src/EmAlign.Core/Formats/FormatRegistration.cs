@@ -5,5 +5,7 @@ internal static class FormatRegistration
 {
     public static void RegisterBuiltIns()
     {
+        VolumeFormats.Register(new Tiff.TiffFormat());
+        VolumeFormats.Register(new Tiff.TiffFolderFormat());
     }
 }
