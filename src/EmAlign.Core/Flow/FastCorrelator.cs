@@ -36,9 +36,13 @@ internal sealed unsafe class FastCorrelator
     private const int L = FftPlan.Lanes;
     private const int StripColumns = 2 * L;
 
+    private static readonly ConcurrentDictionary<(int, int), FastCorrelator> Cache = new();
     private readonly FftPlan _plan;
     private readonly PinnedBuffer _wyA, _wyB;
     private readonly ConcurrentBag<Workspace> _pool = new();
+
+    /// <summary>The shared correlator for these patch sizes: its workspaces (about 1.6 MB each for 160 px patches) are reused by later calls.</summary>
+    public static FastCorrelator Get(int preSize, int postSize) => Cache.GetOrAdd((preSize, postSize), static k => new FastCorrelator(k.Item1, k.Item2));
 
     public FastCorrelator(int preSize, int postSize)
     {
@@ -78,7 +82,14 @@ internal sealed unsafe class FastCorrelator
     /// <summary>Columns in a band's ring of cached strips, minus one.</summary>
     private int RingMask => Slots * StripColumns - 1;
 
-    public Workspace Rent() => _pool.TryTake(out var w) ? w : new Workspace(this);
+    /// <summary>A workspace with empty band caches (images may have changed since it was last used).</summary>
+    public Workspace Rent()
+    {
+        if (!_pool.TryTake(out var w)) return new Workspace(this);
+        w.Pre.Invalidate();
+        w.Post.Invalidate();
+        return w;
+    }
 
     public void Return(Workspace w) => _pool.Add(w);
 
@@ -168,14 +179,17 @@ internal sealed unsafe class FastCorrelator
 
         private float* SlotIm(int slot) => _data.Pointer + ((long)_o.Slots + slot) * StripColumns * _o.Ky8;
 
-        /// <summary>Real parts of cached columns: column x starts at ColumnOffset(x).</summary>
+        /// <summary>Real parts of cached columns: image column x starts at (x &amp; RingMask) * Ky8.</summary>
         public float* Re => _data.Pointer;
 
         /// <summary>Imaginary parts of cached columns, same offsets.</summary>
         public float* Im => _data.Pointer + (long)_o.Slots * StripColumns * _o.Ky8;
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public long ColumnOffset(int x) => (long)(x & (_o.Slots * StripColumns - 1)) * _o.Ky8;
+        public void Invalidate()
+        {
+            _image = default;
+            _yStart = int.MinValue;
+        }
 
         /// <summary>Points the cache at a band; cached strips survive only if image and band are unchanged.</summary>
         public void Bind(in ImageView image, int yStart)
@@ -203,7 +217,7 @@ internal sealed unsafe class FastCorrelator
             float min = float.PositiveInfinity, max = float.NegativeInfinity;
             for (int x = x0; x < x0 + width; x++)
             {
-                int i = x & (_o.Slots * StripColumns - 1);
+                int i = x & _o.RingMask;
                 sum += _sum[i];
                 min = Math.Min(min, _min[i]);
                 max = Math.Max(max, _max[i]);

@@ -9,6 +9,12 @@ namespace EmAlign.Flow;
 /// [j S, j S + Q) x [i S, i S + Q) of the post image; the pre patch (size P) shares its centre. The integer
 /// peak of the full linear cross-correlation gives the displacement f = p_pre - p_post (see <see cref="FlowField"/>
 /// for the sign), with peak sharpness and peak ratio as channels 2 and 3.
+/// <para>
+/// SOFIMA quirks (spec 1.11): windows that would leave the image are moved back inside (kept); targeting offsets
+/// are truncated toward zero (kept); the masked-NCC thresholds and the peak-2 exclusion are per patch, not per
+/// batch (fixed, so results never depend on batching); the pre-mask fraction is measured over the pre patch's own
+/// window rather than one starting at the post patch's corner (fixed; identical when pre and post sizes match).
+/// </para>
 /// </summary>
 public static class FlowEstimator
 {
@@ -160,8 +166,8 @@ public static class FlowEstimator
         public void Run(List<(int Row, int J0, int J1)> items, bool[] selected, FlowField flow, ParallelOptions po, Action<int> reportDone)
         {
             bool masked = options.Correlation == CorrelationMode.MaskedNormalized;
-            var fast = masked ? null : new FastCorrelator(_p, _q);
-            var slow = masked ? new MaskedCorrelator(_p, _q) : null;
+            var fast = masked ? null : FastCorrelator.Get(_p, _q);
+            var slow = masked ? MaskedCorrelator.Get(_p, _q) : null;
             int k = _p + _q - 1, o = (_p + _q) / 2 - 1, n = nx * ny;
             fixed (float* pp = pre.Data, qp = post.Data)
             {

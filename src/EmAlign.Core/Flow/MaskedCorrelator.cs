@@ -15,8 +15,12 @@ namespace EmAlign.Flow;
 /// </summary>
 internal sealed unsafe class MaskedCorrelator
 {
+    private static readonly ConcurrentDictionary<(int, int), MaskedCorrelator> Cache = new();
     private readonly Fft2D _fft;
     private readonly ConcurrentBag<Workspace> _pool = new();
+
+    /// <summary>The shared correlator for these patch sizes, so workspaces are reused across calls.</summary>
+    public static MaskedCorrelator Get(int preSize, int postSize) => Cache.GetOrAdd((preSize, postSize), static k => new MaskedCorrelator(k.Item1, k.Item2));
 
     public MaskedCorrelator(int preSize, int postSize)
     {

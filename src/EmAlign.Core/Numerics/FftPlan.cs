@@ -31,8 +31,6 @@ internal readonly unsafe struct Strip(float* re, float* im, int stride) : IStrip
 
     /// <summary>The same memory with real and imaginary parts exchanged: FFT(swap(x)) = swap(N * IFFT(x)).</summary>
     public Strip Swapped => new(Im, Re, Stride);
-
-    public Strip Offset(int elements) => new(Re + (long)elements * Stride, Im + (long)elements * Stride, Stride);
 }
 
 /// <summary>
@@ -78,9 +76,6 @@ internal sealed unsafe class FftPlan
     /// <summary>The largest radix without a dedicated kernel (a prime above 5), or 0; it needs 2R elements of scratch.</summary>
     private int GenericRadix { get; }
 
-    /// <summary>Floats per work strip (each of re and im) for a contiguous strip of this length.</summary>
-    public int StripFloats => Length * Lanes;
-
     public static FftPlan Get(int length)
     {
         if (length < 1) throw new ArgumentOutOfRangeException(nameof(length), length, "FFT length must be at least 1.");
@@ -92,7 +87,7 @@ internal sealed unsafe class FftPlan
 
     /// <summary>
     /// Full forward transform src -> dst. <paramref name="w1"/>, <paramref name="w2"/> are contiguous work strips
-    /// (<see cref="StripFloats"/> each). src may equal dst; src is left intact otherwise.
+    /// (Length x 8 floats for each of re and im). src may equal dst; src is left intact otherwise.
     /// </summary>
     public void Forward(Strip src, Strip dst, Strip w1, Strip w2)
     {

@@ -165,8 +165,9 @@ public class FlowEstimatorTests
         // 75% of the top-left 80 x 80 patch masked: exactly max_masked, so it is dropped.
         for (int y = 0; y < 80; y++) for (int x = 0; x < 60; x++) mask[y, x] = true;
         var f = FlowEstimator.Estimate(img, img, new FlowOptions { PatchSize = 80, Stride = 40 }, new FlowInputs { Selection = selection, PreMask = mask });
-        Assert.True(float.IsNaN(f[0, 1, 1]));
-        Assert.True(float.IsNaN(f[0, 0, 0]));
+        Assert.False(f.IsValid(1, 1));
+        Assert.False(f.IsValid(0, 0));
+        Assert.True(f.IsValid(0, 1));
         Assert.Equal(0f, f[0, 0, 1]);
         Assert.Equal(7, f.ValidCount);
     }
@@ -187,5 +188,66 @@ public class FlowEstimatorTests
         var odd = FlowField.CreateInvalid(2, 2, 40, FlowLayout.Vectors, 60, 60, 120).PadToNodeGrid(200, 200);
         Assert.Equal(20, odd.OriginX);
         Assert.Equal(5, odd.Width);
+    }
+
+    private static Image2D<float> Noise(int w, int h, int seed)
+    {
+        var rng = new Random(seed);
+        var img = new Image2D<float>(w, h);
+        for (int i = 0; i < img.Data.Length; i++) img.Data[i] = 100 + 50 * (float)rng.NextDouble();
+        return img;
+    }
+
+    /// <summary>post(x, y) = pre(x - sx, y - sy), edges clamped.</summary>
+    private static void ShiftInto(Image2D<float> pre, Image2D<float> post, int sx, int sy)
+    {
+        for (int y = 0; y < pre.Height; y++)
+            for (int x = 0; x < pre.Width; x++)
+                post[y, x] = pre[Math.Clamp(y - sy, 0, pre.Height - 1), Math.Clamp(x - sx, 0, pre.Width - 1)];
+    }
+
+    [Fact]
+    public void ReusedBuffersWithNewContentGiveNewResults()
+    {
+        var pre = Noise(240, 240, 8);
+        var post = new Image2D<float>(240, 240);
+        var options = new FlowOptions { PatchSize = 80, Stride = 40 };
+        ShiftInto(pre, post, 3, -2);
+        var first = FlowEstimator.Estimate(pre, post, options);
+        Assert.Equal(-3f, first[0, 2, 2]);
+        Assert.Equal(2f, first[1, 2, 2]);
+        ShiftInto(pre, post, -5, 4); // same arrays, new content: no stale cached transforms
+        var second = FlowEstimator.Estimate(pre, post, options);
+        Assert.Equal(5f, second[0, 2, 2]);
+        Assert.Equal(-4f, second[1, 2, 2]);
+    }
+
+    [Fact]
+    public void AFixedMeanReplacesThePatchMean()
+    {
+        var pre = Noise(200, 200, 9);
+        var post = new Image2D<float>(200, 200);
+        ShiftInto(pre, post, 2, 1);
+        var f = FlowEstimator.Estimate(pre, post, new FlowOptions { PatchSize = 80, Stride = 40, Mean = 125f });
+        Assert.Equal(-2f, f[0, 1, 1]);
+        Assert.Equal(-1f, f[1, 1, 1]);
+        // A constant patch equal to the fixed mean is zero after subtraction: no peak.
+        var flat = new Image2D<float>(200, 200);
+        Array.Fill(flat.Data, 125f);
+        Assert.Equal(0, FlowEstimator.Estimate(pre, flat, new FlowOptions { PatchSize = 80, Stride = 40, Mean = 125f }).ValidCount);
+    }
+
+    [Fact]
+    public void InvalidParametersNameThemselves()
+    {
+        var img = new Image2D<float>(100, 100);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => FlowEstimator.Estimate(img, img, new FlowOptions { Stride = 0 }));
+        Assert.Equal("Stride", e.ParamName);
+        var small = new Image2D<float>(50, 50);
+        var big = new Image2D<float>(200, 200);
+        var e2 = Assert.Throws<ArgumentException>(() => FlowEstimator.Estimate(small, big, new FlowOptions { PatchSize = 80, Stride = 40 }));
+        Assert.Contains("smaller than PatchSize 80", e2.Message);
+        var tiny = FlowEstimator.Estimate(big, small, new FlowOptions { PatchSize = 80, Stride = 40 });
+        Assert.Equal(0, tiny.NodeCount); // post smaller than a patch: an empty grid
     }
 }
