@@ -5,5 +5,6 @@ internal static class FormatRegistration
 {
     public static void RegisterBuiltIns()
     {
+        VolumeFormats.Register(new Zarr.ZarrFormat());
     }
 }
