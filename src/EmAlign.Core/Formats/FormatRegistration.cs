@@ -6,5 +6,6 @@ internal static class FormatRegistration
     public static void RegisterBuiltIns()
     {
         VolumeFormats.Register(new Zarr.ZarrFormat());
+        VolumeFormats.Register(new N5.N5Format());
     }
 }

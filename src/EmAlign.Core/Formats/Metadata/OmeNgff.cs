@@ -67,18 +67,7 @@ public sealed record OmeMultiscale(string? Name, IReadOnlyList<OmeAxis> Axes, IR
     {
         if (Levels[0].Scale is not { } s0 || Levels[level].Scale is not { } sk) return null;
         var roles = Roles(file);
-        var a = Pick(roles, s0, 1);
-        var b = Pick(roles, sk, 1);
-        int F(double fine, double coarse, char axis)
-        {
-            double r = coarse / fine;
-            double m = Math.Round(r);
-            if (!(m >= 1) || Math.Abs(r - m) > 1e-3 * m)
-                throw new InvalidVolumeException(
-                    $"'{file}': level '{Levels[level].Path}' has {axis} scale {coarse} against {fine} at level 0 (ratio {r:g6}); expected a whole-number downsampling factor.", file);
-            return (int)m;
-        }
-        return new Mag(F(a.X, b.X, 'x'), F(a.Y, b.Y, 'y'), F(a.Z, b.Z, 'z'));
+        return Pyramids.MagFromScales(Pick(roles, s0, 1), Pick(roles, sk, 1), Levels[level].Path, file);
     }
 
     private static (double X, double Y, double Z) Pick(AxisRole[] roles, double[] perAxis, double missing)

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using EmAlign.Diagnostics;
 using EmAlign.Geometry;
+using EmAlign.Volumes;
 
 namespace EmAlign.Formats.Metadata;
 
@@ -53,6 +54,36 @@ public static partial class Pyramids
             return (int)k;
         }
         return new Mag(F(fine.X, coarse.X, 'x'), F(fine.Y, coarse.Y, 'y'), F(fine.Z, coarse.Z, 'z'));
+    }
+
+    /// <summary>
+    /// The downsampling factor between levels whose voxels measure <paramref name="fine"/> and <paramref name="coarse"/>
+    /// (x, y, z, same unit); each ratio must be a whole number.
+    /// </summary>
+    public static Mag MagFromScales((double X, double Y, double Z) fine, (double X, double Y, double Z) coarse, string level, string source)
+    {
+        int F(double f, double c, char axis)
+        {
+            double r = c / f, m = Math.Round(r);
+            if (!(m >= 1) || m > int.MaxValue || Math.Abs(r - m) > 1e-3 * m)
+                throw new InvalidVolumeException(
+                    $"'{source}': level '{level}' has {axis} scale {c:g6} against {f:g6} at the finest level (ratio {r:g6}); expected a whole-number downsampling factor.", source);
+            return (int)m;
+        }
+        return new Mag(F(fine.X, coarse.X, 'x'), F(fine.Y, coarse.Y, 'y'), F(fine.Z, coarse.Z, 'z'));
+    }
+
+    /// <summary>Checks that every level of a pyramid has the finest level's type and channel count.</summary>
+    public static void CheckLevels(IReadOnlyList<Volumes.VolumeLevel> levels, string source)
+    {
+        var a0 = levels[0].Array;
+        foreach (var l in levels.Skip(1))
+        {
+            var a = l.Array;
+            if (a.DataType != a0.DataType || a.Shape.Count != a0.Shape.Count || (a.Shape.Count == 4 && a.Shape[0] != a0.Shape[0]))
+                throw new InvalidVolumeException(
+                    $"'{source}': level '{a.Path}' holds {a.DataType.Name()} [{string.Join(", ", a.Shape)}] but the finest level {a0.DataType.Name()} [{string.Join(", ", a0.Shape)}]; expected the same type and channels.", source);
+        }
     }
 
     [GeneratedRegex(@"^(s?)(\d{1,6})$")]

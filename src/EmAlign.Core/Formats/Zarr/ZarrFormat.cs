@@ -47,44 +47,34 @@ public sealed class ZarrFormat : IVolumeFormat
     public EmVolume Create(string path, VolumeCreateOptions options)
     {
         path = Path.GetFullPath(path);
-        var shape = options.Shape.ToArray();
-        int rank = shape.Length;
-        if (rank is not (3 or 4) || shape.Any(s => s < 1))
-            throw new EmAlignException($"Shape [{string.Join(", ", shape)}] cannot be created: expected (z, y, x) or (c, z, y, x) with sizes >= 1.", "Shape");
-        var chunks = options.ChunkShape?.ToArray() ?? DefaultChunks(shape);
-        if (chunks.Length != rank || chunks.Any(c => c < 1))
-            throw new EmAlignException($"Chunk shape [{string.Join(", ", chunks)}] does not fit shape [{string.Join(", ", shape)}]: expected {rank} sizes >= 1.", "ChunkShape");
-        CheckFill(options.FillValue, options.DataType);
+        var req = CreateRequest.From(path, options);
         var compressor = Numcodecs.ToJson(ChunkCodecs.Create(options.Codec, options.Level));
-        var roles = AxisRoles.Default(rank, path);
-        var mags = LevelMags(options.ExtraMags);
 
         // Build every array object first: it validates the layout and codec before anything touches the disk.
         var plan = new List<(string Dir, Mag Mag, ZarrArray Array)>();
-        for (int k = 0; k < mags.Count; k++)
+        for (int k = 0; k < req.Mags.Count; k++)
         {
-            var dir = mags.Count == 1 ? path : Path.Combine(path, $"s{k}");
-            var meta = new ZarrArrayMetadata(LevelShape(shape, mags[k]), chunks, options.DataType, false, compressor, options.FillValue, false, '.');
-            plan.Add((dir, mags[k], new ZarrArray(dir, meta, roles, writable: true)));
+            var dir = req.IsPyramid ? Path.Combine(path, $"s{k}") : path;
+            var meta = new ZarrArrayMetadata(req.LevelShape(req.Mags[k]), req.Chunks, options.DataType, false, compressor, options.FillValue, false, '.');
+            plan.Add((dir, req.Mags[k], new ZarrArray(dir, meta, req.Roles, writable: true)));
         }
 
-        RemoveExisting(path, options.Force);
+        CreateRequest.RemoveExisting(path, options.Force, d => ZarrHierarchy.IsArray(d) || ZarrHierarchy.IsGroup(d), "Zarr");
         var written = new List<string>();
         var root = ZarrHierarchy.PrepareParents(path, written);
-        if (mags.Count > 1) ZarrHierarchy.WriteGroup(path, written);
+        if (req.IsPyramid) ZarrHierarchy.WriteGroup(path, written);
         foreach (var (dir, mag, array) in plan)
         {
             Directory.CreateDirectory(dir);
             var attrs = new JsonObject();
-            var vs = options.VoxelSize;
-            FunlibAttributes.Write(attrs, roles, vs with { X = vs.X * mag.X, Y = vs.Y * mag.Y, Z = vs.Z * mag.Z }, options.Offset);
+            FunlibAttributes.Write(attrs, req.Roles, CreateRequest.LevelVoxelSize(options.VoxelSize, mag), options.Offset);
             ZarrHierarchy.WriteJson(Path.Combine(dir, ZarrHierarchy.AttrsFile), attrs, written);
             // .zarray last: the array exists for readers only once its metadata is complete.
             ZarrHierarchy.WriteJson(Path.Combine(dir, ZarrHierarchy.ArrayFile), array.Metadata.ToJson(), written);
         }
-        if (mags.Count > 1)
+        if (req.IsPyramid)
         {
-            var ms = OmeNgff.Write04(Path.GetFileNameWithoutExtension(path), roles, options.VoxelSize, options.Offset,
+            var ms = OmeNgff.Write04(Path.GetFileNameWithoutExtension(path), req.Roles, options.VoxelSize, options.Offset,
                 [.. plan.Select(p => (Path.GetFileName(p.Dir), p.Mag))]);
             ZarrHierarchy.WriteJson(Path.Combine(path, ZarrHierarchy.AttrsFile), new JsonObject { ["multiscales"] = ms }, written);
         }
@@ -119,7 +109,7 @@ public sealed class ZarrFormat : IVolumeFormat
             var mag = ms.MagOf(i, attrsFile) ?? (i == 0 ? Mag.One : MagFromShapes(levels[0], array, ms.Levels[i].Path, attrsFile));
             levels.Add(new VolumeLevel(mag, array));
         }
-        CheckLevels(levels, attrsFile);
+        Pyramids.CheckLevels(levels, attrsFile);
         return new EmVolume(root, Name, dataset, levels, ms.VoxelSize(0, attrsFile), options.Cache, ms.Offset(0, attrsFile));
     }
 
@@ -140,11 +130,11 @@ public sealed class ZarrFormat : IVolumeFormat
             if (levels.Count == 0) { mag = namedMag ?? Mag.One; info0 = info; }
             else if (namedMag is { } m) mag = m;
             else if (info0 is not null && info is not null && info.VoxelSize.Unit == info0.VoxelSize.Unit && info0.VoxelSize != VoxelSize.Unknown)
-                mag = RatioMag(info0.VoxelSize, info.VoxelSize, name, path);
+                mag = Pyramids.MagFromScales(Xyz(info0.VoxelSize), Xyz(info.VoxelSize), name, path);
             else mag = MagFromShapes(levels[0], array, name, path);
             levels.Add(new VolumeLevel(mag, array));
         }
-        CheckLevels(levels, path);
+        Pyramids.CheckLevels(levels, path);
         var vs = info0?.VoxelSize ?? VoxelSize.Unknown;
         var level0Mag = levels[0].Mag;
         // A WEBKNOSSOS-named pyramid may start above mag 1; the voxel size is that of mag 1.
@@ -155,71 +145,5 @@ public sealed class ZarrFormat : IVolumeFormat
     private static Mag MagFromShapes(VolumeLevel fine, IChunkedArray coarse, string level, string source) =>
         Pyramids.MagFromShapes(fine.Size, (coarse.Shape[^1], coarse.Shape[^2], coarse.Shape[^3]), level, source);
 
-    private static Mag RatioMag(VoxelSize fine, VoxelSize coarse, string level, string source)
-    {
-        int F(double a, double b, char axis)
-        {
-            double r = b / a, m = Math.Round(r);
-            if (!(m >= 1) || Math.Abs(r - m) > 1e-3 * m)
-                throw new InvalidVolumeException($"'{source}': level '{level}' has voxel size {b:g6} along {axis} against {a:g6} at the finest level; expected a whole multiple.", source);
-            return (int)m;
-        }
-        return new Mag(F(fine.X, coarse.X, 'x'), F(fine.Y, coarse.Y, 'y'), F(fine.Z, coarse.Z, 'z'));
-    }
-
-    private static void CheckLevels(List<VolumeLevel> levels, string source)
-    {
-        var a0 = levels[0].Array;
-        foreach (var l in levels.Skip(1))
-        {
-            var a = l.Array;
-            if (a.DataType != a0.DataType || a.Shape.Count != a0.Shape.Count || (a.Shape.Count == 4 && a.Shape[0] != a0.Shape[0]))
-                throw new InvalidVolumeException(
-                    $"'{source}': level '{a.Path}' holds {a.DataType.Name()} [{string.Join(", ", a.Shape)}] but the finest level {a0.DataType.Name()} [{string.Join(", ", a0.Shape)}]; expected the same type and channels.", source);
-        }
-    }
-
-    /// <summary>Without Force an existing path is an error; with Force a Zarr node (or empty folder) there is deleted first.</summary>
-    private static void RemoveExisting(string path, bool force)
-    {
-        if (!Directory.Exists(path) && !File.Exists(path)) return;
-        if (!force) throw new OutputExistsException(path);
-        bool zarrNode = ZarrHierarchy.IsArray(path) || ZarrHierarchy.IsGroup(path);
-        if (File.Exists(path) || (!zarrNode && Directory.EnumerateFileSystemEntries(path).Any()))
-            throw new InvalidVolumeException($"'{path}' exists and is not a Zarr array or group; -Force replaces only Zarr datasets, so remove it yourself if it is meant to go.", path);
-        FileStore.DeleteTree(path);
-    }
-
-    /// <summary>Chunks of up to 64 voxels per spatial axis, all channels together.</summary>
-    private static int[] DefaultChunks(long[] shape) =>
-        [.. shape.Select((s, i) => (int)Math.Min(s, shape.Length == 4 && i == 0 ? s : 64))];
-
-    private static List<Mag> LevelMags(IReadOnlyList<Mag> extra)
-    {
-        var mags = new List<Mag> { Mag.One };
-        foreach (var m in extra)
-        {
-            if (m.X < 1 || m.Y < 1 || m.Z < 1) throw new EmAlignException($"Mag {m} is not a downsampling factor: expected factors >= 1.", "ExtraMags");
-            if (!mags.Contains(m)) mags.Add(m);
-        }
-        return mags;
-    }
-
-    /// <summary>Shape of a level: spatial sizes divided by the mag, rounded up; channels kept.</summary>
-    private static long[] LevelShape(long[] shape, Mag mag)
-    {
-        var r = (long[])shape.Clone();
-        r[^1] = Box3.CeilDiv(shape[^1], mag.X);
-        r[^2] = Box3.CeilDiv(shape[^2], mag.Y);
-        r[^3] = Box3.CeilDiv(shape[^3], mag.Z);
-        return r;
-    }
-
-    private static void CheckFill(double fill, DataType type)
-    {
-        if (type.IsFloat()) return;
-        double lo = type.IsSigned() ? -Math.Pow(2, 8 * type.Size() - 1) : 0, hi = Math.Pow(2, 8 * type.Size() - (type.IsSigned() ? 1 : 0)) - 1;
-        if (double.IsNaN(fill) || fill != Math.Floor(fill) || fill < lo || fill > hi)
-            throw new EmAlignException($"Fill value {fill} does not fit {type.Name()}: expected a whole number in [{lo}, {hi}].", "FillValue");
-    }
+    private static (double X, double Y, double Z) Xyz(VoxelSize v) => (v.X, v.Y, v.Z);
 }
