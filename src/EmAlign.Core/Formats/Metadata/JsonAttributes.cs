@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EmAlign.Diagnostics;
@@ -7,7 +8,8 @@ namespace EmAlign.Formats.Metadata;
 /// <summary>Reading typed values out of metadata JSON, with errors that name the file and the key.</summary>
 internal static class JsonAttributes
 {
-    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
+    // Relaxed escaping keeps typestrs ("<u2") and units ("µm") readable; the output is still valid JSON.
+    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Parses a JSON object file; null when the file does not exist.</summary>
     public static JsonObject? ReadObject(string file)
@@ -38,8 +40,8 @@ internal static class JsonAttributes
         if (node is null) return null;
         if (node is JsonValue v)
         {
-            if (v.TryGetValue<double>(out var d)) return d;
-            if (v.TryGetValue<string>(out var s) && double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out d)) return d;
+            var text = v.GetValueKind() == JsonValueKind.Number ? v.ToJsonString() : v.TryGetValue<string>(out var s) ? s : null;
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) return d;
         }
         throw new InvalidVolumeException($"'{file}': {what} is {node.ToJsonString()}; expected a number.", file);
     }
@@ -48,9 +50,10 @@ internal static class JsonAttributes
     {
         if (node is JsonValue v)
         {
-            if (v.TryGetValue<long>(out var l)) return l;
-            if (v.TryGetValue<double>(out var d) && d == Math.Floor(d) && Math.Abs(d) < 9e15) return (long)d;
-            if (v.TryGetValue<string>(out var s) && long.TryParse(s, out l)) return l;
+            // Numbers may come from a file (JsonElement) or from code (JsonValue<int>, <long>, ...): go by their text.
+            var text = v.GetValueKind() == JsonValueKind.Number ? v.ToJsonString() : v.TryGetValue<string>(out var s) ? s : null;
+            if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l)) return l;
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d == Math.Floor(d) && Math.Abs(d) < 9e15) return (long)d;
         }
         throw new InvalidVolumeException($"'{file}': {what} is {node?.ToJsonString() ?? "missing"}; expected an integer.", file);
     }

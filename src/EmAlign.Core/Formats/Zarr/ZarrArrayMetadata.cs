@@ -73,7 +73,7 @@ internal sealed record ZarrArrayMetadata(
         if (node is null) return 0;
         if (node is JsonValue v)
         {
-            if (v.TryGetValue<double>(out var d)) return d;
+            if (v.GetValueKind() == System.Text.Json.JsonValueKind.Number) return JsonAttributes.Double(v, "fill_value", file)!.Value;
             if (v.TryGetValue<string>(out var s) && type.IsFloat())
             {
                 switch (s)
@@ -82,7 +82,7 @@ internal sealed record ZarrArrayMetadata(
                     case "Infinity": return double.PositiveInfinity;
                     case "-Infinity": return double.NegativeInfinity;
                 }
-                if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out d)) return d;
+                if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) return d;
             }
             if (v.TryGetValue<bool>(out var b)) return b ? 1 : 0;
         }
