@@ -68,6 +68,12 @@ internal sealed record ZarrArrayMetadata(
         return o;
     }
 
+    /// <summary>numpy's NaN (sign bit clear); .NET's double.NaN has the sign bit set, which would change the stored bytes.</summary>
+    private static readonly double PositiveNaN = BitConverter.Int64BitsToDouble(0x7FF8_0000_0000_0000);
+
+    /// <summary>A fill value as zarr-python would hold it (any NaN becomes numpy's NaN).</summary>
+    public static double CanonicalFill(double fill) => double.IsNaN(fill) ? PositiveNaN : fill;
+
     private static double ParseFill(JsonNode? node, DataType type, string file)
     {
         if (node is null) return 0;
@@ -78,7 +84,7 @@ internal sealed record ZarrArrayMetadata(
             {
                 switch (s)
                 {
-                    case "NaN": return double.NaN;
+                    case "NaN": return PositiveNaN;
                     case "Infinity": return double.PositiveInfinity;
                     case "-Infinity": return double.NegativeInfinity;
                 }

@@ -55,7 +55,7 @@ public sealed class ZarrFormat : IVolumeFormat
         for (int k = 0; k < req.Mags.Count; k++)
         {
             var dir = req.IsPyramid ? Path.Combine(path, $"s{k}") : path;
-            var meta = new ZarrArrayMetadata(req.LevelShape(req.Mags[k]), req.Chunks, options.DataType, false, compressor, options.FillValue, false, '.');
+            var meta = new ZarrArrayMetadata(req.LevelShape(req.Mags[k]), req.Chunks, options.DataType, false, compressor, ZarrArrayMetadata.CanonicalFill(options.FillValue), false, '.');
             plan.Add((dir, req.Mags[k], new ZarrArray(dir, meta, req.Roles, writable: true)));
         }
 
