@@ -12,7 +12,8 @@ namespace EmAlign.Formats.Zarr;
 /// OME-NGFF 0.4 multiscales (or arrays named s0, s1, ... / WEBKNOSSOS mag names without metadata).
 /// Voxel size and offset come from the multiscales, else from funlib attributes on the array.
 /// Created volumes are readable by zarr-python 2: all eight .zarray keys, numcodecs compressor configs,
-/// .zgroup for every parent group, funlib attributes on every array and OME-NGFF 0.4 on pyramids.
+/// .zgroup for every parent group, funlib attributes on every array and OME-NGFF 0.4 on pyramids
+/// (whose arrays use nested "/" chunk keys, as OME-NGFF 0.4 requires).
 /// </summary>
 public sealed class ZarrFormat : IVolumeFormat
 {
@@ -55,7 +56,9 @@ public sealed class ZarrFormat : IVolumeFormat
         for (int k = 0; k < req.Mags.Count; k++)
         {
             var dir = req.IsPyramid ? Path.Combine(path, $"s{k}") : path;
-            var meta = new ZarrArrayMetadata(req.LevelShape(req.Mags[k]), req.Chunks, options.DataType, false, compressor, ZarrArrayMetadata.CanonicalFill(options.FillValue), false, '.');
+            // OME-NGFF 0.4 asks for nested ("/") chunk keys; plain arrays keep "." for readers older than zarr 2.8.
+            var meta = new ZarrArrayMetadata(req.LevelShape(req.Mags[k]), req.Chunks, options.DataType, false, compressor,
+                ZarrArrayMetadata.CanonicalFill(options.FillValue), false, req.IsPyramid ? '/' : '.');
             plan.Add((dir, req.Mags[k], new ZarrArray(dir, meta, req.Roles, writable: true)));
         }
 

@@ -110,6 +110,8 @@ public class ZarrWriteTests
         var ms = JsonNode.Parse(File.ReadAllText(tmp["p.zarr/.zattrs"]))!["multiscales"]![0]!;
         Assert.Equal("0.4", (string)ms["version"]!);
         Assert.Equal("[40,8,8]", ms["datasets"]![1]!["coordinateTransformations"]![0]!["scale"]!.ToJsonString());
+        Assert.Equal("/", (string)JsonNode.Parse(File.ReadAllText(tmp["p.zarr/s2/.zarray"]))!["dimension_separator"]!);
+        Assert.True(File.Exists(tmp["p.zarr/s2/0/0/0"]));
 
         using var back = VolumeFormats.Open(tmp["p.zarr"]);
         Assert.Equal([Mag.One, new Mag(2, 2, 1), new Mag(4, 4, 2)], back.Levels.Select(l => l.Mag));
