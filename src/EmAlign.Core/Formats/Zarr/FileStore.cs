@@ -52,8 +52,10 @@ internal static class FileStore
         var temp = Path.Combine(dir, $".{Path.GetFileName(file)}.{Guid.NewGuid():N}.partial");
         SafeFileHandle handle;
         try { handle = OpenNew(temp, first.Length + second.Length); }
-        catch (DirectoryNotFoundException)
+        catch (IOException e) when (e is DirectoryNotFoundException or FileNotFoundException)
         {
+            // A missing folder (nested chunk keys). When another thread creates it meanwhile, .NET reports
+            // the failed create as FileNotFound rather than DirectoryNotFound, so both mean "make the folder".
             Directory.CreateDirectory(dir);
             handle = OpenNew(temp, first.Length + second.Length);
         }

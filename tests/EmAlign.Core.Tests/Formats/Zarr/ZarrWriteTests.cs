@@ -226,4 +226,18 @@ public class ZarrWriteTests
                         Assert.Equal((x * 3 + y) * 4 + z, got[(z * 3 + y) * 2 + x]);
         }
     }
+
+    [Fact]
+    public void ParallelWritesCreateNestedChunkFoldersSafely()
+    {
+        using var tmp = new TempFolder();
+        // Many small chunks under "/" keys: threads race to create the same folders.
+        var opts = Options(DataType.UInt8, [4, 32, 32], [1, 4, 4]) with { ExtraMags = [new Mag(2, 2, 2)] };
+        var data = PatternData.Make(DataType.UInt8, [4, 32, 32]);
+        using (var v = VolumeFormats.Create("zarr2", tmp["n.zarr"], opts)) v.Write(0, Box3.FromSize(32, 32, 4), data);
+        Assert.Equal(4 * 8 * 8, Directory.GetFiles(tmp["n.zarr/s0"], "*", SearchOption.AllDirectories).Count(f => char.IsAsciiDigit(Path.GetFileName(f)[0])));
+        Assert.Empty(Directory.GetFiles(tmp["n.zarr"], "*.partial", SearchOption.AllDirectories));
+        using var back = VolumeFormats.Open(tmp["n.zarr"]);
+        Assert.Equal(data, ZarrFixtureTests.ReadAll(back));
+    }
 }
