@@ -45,26 +45,49 @@ public static unsafe class Lz4Block
             {
                 uint token = *ip++;
                 nuint literals = token >> 4;
-                if (literals == 15) literals += ReadLengthExtension(ref ip, iend);
-                if ((nuint)(iend - ip) < literals) throw Truncated(source.Length);
-                if ((nuint)(oend - op) < literals) throw TooLong(destination.Length);
-                if (literals <= 32 && iend - ip >= 32 && oend - op >= 32)
+                nuint distance, length;
+                if (literals != 15 && iend - ip >= 32 && oend - op >= 64)
                 {
+                    // Short sequence with room on both sides: fixed-size copies, no end-of-block case
+                    // (at least 16 input bytes follow the literals and offset).
                     Vector128.Load(ip).Store(op);
-                    Vector128.Load(ip + 16).Store(op + 16);
+                    ip += literals;
+                    op += literals;
+                    distance = Unsafe.ReadUnaligned<ushort>(ip);
+                    ip += 2;
+                    length = token & 15;
+                    if (length != 15 && distance >= 16 && distance <= (nuint)(op - dstStart))
+                    {
+                        byte* match = op - distance;
+                        Vector128.Load(match).Store(op);
+                        Vector128.Load(match + 16).Store(op + 16); // reads only bytes already written
+                        op += length + MinMatch;
+                        continue;
+                    }
                 }
                 else
                 {
-                    Buffer.MemoryCopy(ip, op, literals, literals);
-                }
-                ip += literals;
-                op += literals;
-                if (ip == iend) break; // the last sequence ends after its literals
+                    if (literals == 15) literals += ReadLengthExtension(ref ip, iend);
+                    if ((nuint)(iend - ip) < literals) throw Truncated(source.Length);
+                    if ((nuint)(oend - op) < literals) throw TooLong(destination.Length);
+                    if (literals <= 32 && iend - ip >= 32 && oend - op >= 32)
+                    {
+                        Vector128.Load(ip).Store(op);
+                        Vector128.Load(ip + 16).Store(op + 16);
+                    }
+                    else
+                    {
+                        Buffer.MemoryCopy(ip, op, literals, literals);
+                    }
+                    ip += literals;
+                    op += literals;
+                    if (ip == iend) break; // the last sequence ends after its literals
 
-                if (iend - ip < 2) throw Truncated(source.Length);
-                nuint distance = Unsafe.ReadUnaligned<ushort>(ip);
-                ip += 2;
-                nuint length = token & 15;
+                    if (iend - ip < 2) throw Truncated(source.Length);
+                    distance = Unsafe.ReadUnaligned<ushort>(ip);
+                    ip += 2;
+                    length = token & 15;
+                }
                 if (length == 15) length += ReadLengthExtension(ref ip, iend);
                 length += MinMatch;
                 if (distance == 0 || distance > (nuint)(op - dstStart))
@@ -128,7 +151,7 @@ public static unsafe class Lz4Block
                     byte* mflimit = iend - MatchFindLimit;
                     byte* matchLimit = iend - LastLiterals;
                     byte* ip = src + 1;
-                    uint forwardHash = Hash4(ip, shift);
+                    uint forwardHash = Hash5(ip, shift);
                     while (true)
                     {
                         // Search forwards; the step grows after every 64 misses so incompressible data is skipped quickly.
@@ -144,7 +167,7 @@ public static unsafe class Lz4Block
                             step = probes++ >> SkipTrigger;
                             if (forward > mflimit) goto LastLiterals;
                             match = src + ht[h];
-                            forwardHash = Hash4(forward, shift);
+                            forwardHash = Hash5(forward, shift);
                             ht[h] = (int)(ip - src);
                         }
                         while (match + MaxDistance < ip || Unsafe.ReadUnaligned<uint>(match) != Unsafe.ReadUnaligned<uint>(ip));
@@ -164,16 +187,16 @@ public static unsafe class Lz4Block
                             anchor = ip;
                             if (ip > mflimit) goto LastLiterals;
 
-                            ht[Hash4(ip - 2, shift)] = (int)(ip - 2 - src);
+                            ht[Hash5(ip - 2, shift)] = (int)(ip - 2 - src);
                             // A match right at the next position is common in runs: take it without literals.
-                            uint h = Hash4(ip, shift);
+                            uint h = Hash5(ip, shift);
                             match = src + ht[h];
                             ht[h] = (int)(ip - src);
                             if (match + MaxDistance >= ip && Unsafe.ReadUnaligned<uint>(match) == Unsafe.ReadUnaligned<uint>(ip)) continue;
                             break;
                         }
                         ip++;
-                        forwardHash = Hash4(ip, shift);
+                        forwardHash = Hash5(ip, shift);
                     }
                 }
             }
@@ -281,6 +304,9 @@ public static unsafe class Lz4Block
             return bestMatch == null ? 0 : best;
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Hash5(byte* p, int shift) => (uint)(((Unsafe.ReadUnaligned<ulong>(p) << 24) * 889523592379UL) >> (32 + shift));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint Hash4(byte* p, int shift) => (Unsafe.ReadUnaligned<uint>(p) * 2654435761u) >> shift;
