@@ -33,6 +33,7 @@ public static unsafe class BloscLz
     /// </summary>
     /// <exception cref="CorruptDataException">Truncated stream, a distance before the start of the
     /// output, or more output than destination.Length.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Decode(ReadOnlySpan<byte> source, Span<byte> destination)
     {
         if (source.IsEmpty) return 0;
@@ -103,6 +104,7 @@ public static unsafe class BloscLz
     /// when the result would not fit in <paramref name="destination"/> (never overrun) or the input
     /// is empty; <see cref="MaxEncodedLength"/> bytes always suffice.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Encode(ReadOnlySpan<byte> source, Span<byte> destination)
     {
         int n = source.Length;

@@ -33,6 +33,7 @@ public static unsafe class Lz4Block
     /// </summary>
     /// <exception cref="CorruptDataException">The block is truncated, refers before the start of the
     /// output, or would produce more than destination.Length bytes.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Decode(ReadOnlySpan<byte> source, Span<byte> destination)
     {
         if (source.IsEmpty) throw new CorruptDataException("LZ4 block is empty: expected at least one token byte.");
@@ -130,6 +131,7 @@ public static unsafe class Lz4Block
     /// <param name="destination">Receives the block.</param>
     /// <param name="acceleration">1 = best ratio; larger values probe fewer positions on data that does
     /// not compress (faster, larger output), as in LZ4_compress_fast.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Encode(ReadOnlySpan<byte> source, Span<byte> destination, int acceleration = 1)
     {
         acceleration = Math.Clamp(acceleration, 1, 65537);
@@ -214,6 +216,7 @@ public static unsafe class Lz4Block
     /// <param name="source">Bytes to compress.</param>
     /// <param name="destination">Receives the block.</param>
     /// <param name="level">1..12 (numbers beyond are clamped); 9 is the LZ4HC default.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int EncodeHC(ReadOnlySpan<byte> source, Span<byte> destination, int level = 9)
     {
         int attempts = 1 << (Math.Clamp(level, 1, 12) - 1);
@@ -269,6 +272,7 @@ public static unsafe class Lz4Block
     {
         private int _nextToInsert;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public nuint Find(byte* ip, out byte* bestMatch)
         {
             int pos = (int)(ip - src);

@@ -104,9 +104,10 @@ public class BloscCodecTests
             foreach (int n in new[] { 0, 1, 127, 128, 129, 1000, 4096 + 5, 65537, 300001 })
             {
                 int bytes = n * (typeSize == 1 ? 3 : 1);
+                if (n > 100000 && typeSize is not (1 or 2 or 4)) continue; // keeps the test quick
                 foreach (var (name, data) in CodecTestData.Kinds(bytes, bytes + typeSize))
                 {
-                    if (cname == "zlib" && name == "random" && bytes > 100000) continue; // keeps the test quick
+                    if (cname is "zlib" or "lz4hc" && name == "random" && bytes > 100000) continue;
                     var frame = codec.Encode(data, typeSize);
                     Assert.True(frame.Length <= bytes + BloscCodec.HeaderSize, $"frame of {frame.Length} for {bytes} bytes");
                     var output = new CodecTestData.Guarded(bytes);

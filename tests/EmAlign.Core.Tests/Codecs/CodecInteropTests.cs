@@ -83,16 +83,16 @@ public class CodecInteropTests
             };
             int index = 0;
             // numcodecs cannot decode empty inputs at all (its own frames included), so sizes start at 1.
-            foreach (int n in new[] { 1, 100, 128, 1000, 65536, 200003, 1 << 20 })
+            foreach (int n in new[] { 1, 128, 1000, 65536, 600000 })
             {
                 foreach (var (kind, data) in CodecTestData.Kinds(n, n))
                 {
-                    foreach (int typeSize in new[] { 1, 2, 4, 8 })
+                    foreach (int typeSize in new[] { 1, 2, 8 })
                     {
                         if (n % typeSize != 0) continue;
                         foreach (var (tag, codec) in codecs)
                         {
-                            if (n == 1 << 20 && typeSize > 2) continue;
+                            if (n == 600000 && (typeSize == 8 || kind == "zeros")) continue;
                             string file = $"c{index++}.{tag}";
                             File.WriteAllBytes(Path.Combine(dir, file), codec.Encode(data, typeSize));
                             File.WriteAllBytes(Path.Combine(dir, file + ".raw"), data);
