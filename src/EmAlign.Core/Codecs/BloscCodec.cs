@@ -87,6 +87,9 @@ public sealed class BloscCodec : IChunkCodec
         public bool ByteShuffled => (Flags & FlagByteShuffle) != 0 && TypeSize > 1;
 
         public bool BitShuffled(int bsize) => (Flags & FlagBitShuffle) != 0 && bsize >= TypeSize && !ByteShuffled;
+
+        /// <summary>Block b is compressed straight from the source (no shuffle filter applies to it).</summary>
+        public bool Unshuffled(int b) => !ByteShuffled && !BitShuffled(BlockLength(b));
     }
 
     public unsafe int Decode(ReadOnlySpan<byte> source, Span<byte> destination)
@@ -239,25 +242,43 @@ public sealed class BloscCodec : IChunkCodec
                     nint srcAddress = (nint)src, outAddress = (nint)encoded;
                     RunParallel(nblocks, blocksize, (b, work) => sizes[b] = EncodeBlock(frame, (byte*)srcAddress, (byte*)outAddress + b * slot, b, work));
                 }
-            }
-            long total = HeaderSize + 4L * nblocks;
-            foreach (int size in sizes) total += size;
-            if (total >= (long)nbytes + HeaderSize) return Stored(source, (byte)(flags | FlagMemcpyed), typeSize, blocksize);
+                long total = HeaderSize + 4L * nblocks;
+                foreach (int size in sizes) total += size;
+                if (total >= (long)nbytes + HeaderSize) return Stored(source, (byte)(flags | FlagMemcpyed), typeSize, blocksize);
 
-            byte[] result = GC.AllocateUninitializedArray<byte>((int)total);
-            WriteHeader(result, flags, typeSize, nbytes, blocksize, (int)total);
-            int pos = HeaderSize + 4 * nblocks;
-            for (int b = 0; b < nblocks; b++)
-            {
-                BinaryPrimitives.WriteInt32LittleEndian(result.AsSpan(HeaderSize + 4 * b), pos);
-                new ReadOnlySpan<byte>(encoded + b * slot, sizes[b]).CopyTo(result.AsSpan(pos));
-                pos += sizes[b];
+                byte[] result = GC.AllocateUninitializedArray<byte>((int)total);
+                WriteHeader(result, flags, typeSize, nbytes, blocksize, (int)total);
+                int pos = HeaderSize + 4 * nblocks;
+                for (int b = 0; b < nblocks; b++)
+                {
+                    BinaryPrimitives.WriteInt32LittleEndian(result.AsSpan(HeaderSize + 4 * b), pos);
+                    if (frame.Unshuffled(b)) AssembleUnshuffledBlock(frame, b, encoded + b * slot, src, result.AsSpan(pos, sizes[b]));
+                    else new ReadOnlySpan<byte>(encoded + b * slot, sizes[b]).CopyTo(result.AsSpan(pos));
+                    pos += sizes[b];
+                }
+                return result;
             }
-            return result;
         }
         finally
         {
             NativeMemory.Free(encoded);
+        }
+    }
+
+    /// <summary>Copies a block's streams into the frame, taking stored streams straight from the source (see <see cref="EncodeBlock"/>).</summary>
+    private static unsafe void AssembleUnshuffledBlock(in Frame frame, int b, byte* encoded, byte* src, Span<byte> output)
+    {
+        int nsplits = frame.Splits(b);
+        int neblock = frame.BlockLength(b) / nsplits;
+        byte* block = src + (long)b * frame.BlockSize;
+        int pos = 0;
+        for (int s = 0; s < nsplits; s++)
+        {
+            int csize = BinaryPrimitives.ReadInt32LittleEndian(new ReadOnlySpan<byte>(encoded + pos, 4));
+            byte* data = csize == neblock ? block + (long)s * neblock : encoded + pos + 4;
+            new ReadOnlySpan<byte>(encoded + pos, 4).CopyTo(output[pos..]);
+            new ReadOnlySpan<byte>(data, csize).CopyTo(output[(pos + 4)..]);
+            pos += 4 + csize;
         }
     }
 
@@ -316,7 +337,12 @@ public sealed class BloscCodec : IChunkCodec
         BinaryPrimitives.WriteInt32LittleEndian(frame[12..], cbytes);
     }
 
-    /// <summary>Shuffles one block and writes its streams (int32 size + data each); returns the bytes written.</summary>
+    /// <summary>
+    /// Shuffles one block and writes its streams (int32 size + data each); returns the bytes written.
+    /// Stored streams of unshuffled blocks are left out (only their space is taken): they are copied
+    /// from the source when the frame is assembled, and never when the whole frame ends up stored,
+    /// which is what incompressible EM data does.
+    /// </summary>
     private unsafe int EncodeBlock(in Frame frame, byte* src, byte* output, int b, WorkBuffers work)
     {
         int bsize = frame.BlockLength(b);
@@ -341,7 +367,7 @@ public sealed class BloscCodec : IChunkCodec
             int csize = EncodeInner(input, new Span<byte>(op + 4, neblock - 1));
             if (csize == 0)
             {
-                input.CopyTo(new Span<byte>(op + 4, neblock));
+                if (block != src + (long)b * frame.BlockSize) input.CopyTo(new Span<byte>(op + 4, neblock));
                 csize = neblock;
             }
             BinaryPrimitives.WriteInt32LittleEndian(new Span<byte>(op, 4), csize);
