@@ -29,7 +29,7 @@ public sealed class BloscCodec : IChunkCodec
     private const int FormatBloscLz = 0, FormatLz4 = 1, FormatSnappy = 2, FormatZlib = 3, FormatZstd = 4;
     private const int MinBufferSize = 128;          // below this c-blosc stores the input
     private const int MaxSplits = 16;               // largest typesize whose blocks are split
-    private const int MaxForcedBlocksize = (int.MaxValue - 255 * 4) / 3;
+    private const int MaxForcedBlocksize = (int.MaxValue - 255 * 4) / 3; // c-blosc's BLOSC_MAX_BLOCKSIZE
     private const int ParallelMinBytes = 256 * 1024;
 
     /// <param name="cname">Inner codec: "lz4" (default), "lz4hc", "blosclz", "zlib" or "zstd".</param>
@@ -68,11 +68,14 @@ public sealed class BloscCodec : IChunkCodec
     private int InnerFormat { get; }
 
     // ---------------------------------------------------------------------------------------------
-    // Decoding
+    // Frame layout shared by the decoder and the encoder
 
     private readonly record struct Frame(byte Flags, int TypeSize, int NBytes, int BlockSize, int CBytes, int NBlocks)
     {
         public int Format => Flags >> 5;
+
+        /// <summary>Bytes in the largest block; a header may declare a block size beyond nbytes.</summary>
+        public int LargestBlock => Math.Min(BlockSize, NBytes);
 
         public int BlockLength(int b) => b == NBlocks - 1 && NBytes % BlockSize != 0 ? NBytes % BlockSize : BlockSize;
 
@@ -92,6 +95,9 @@ public sealed class BloscCodec : IChunkCodec
         public bool Unshuffled(int b) => !ByteShuffled && !BitShuffled(BlockLength(b));
     }
 
+    // ---------------------------------------------------------------------------------------------
+    // Decoding
+
     public unsafe int Decode(ReadOnlySpan<byte> source, Span<byte> destination)
     {
         var frame = ReadHeader(source, destination.Length);
@@ -107,13 +113,13 @@ public sealed class BloscCodec : IChunkCodec
         {
             if (frame.NBlocks == 1 || frame.NBytes < ParallelMinBytes)
             {
-                using var work = new WorkBuffers(frame.BlockSize);
+                using var work = new WorkBuffers(frame.LargestBlock);
                 for (int b = 0; b < frame.NBlocks; b++) DecodeBlock(frame, src, dst, b, work);
             }
             else
             {
                 nint srcAddress = (nint)src, dstAddress = (nint)dst;
-                RunParallel(frame.NBlocks, frame.BlockSize, (b, work) => DecodeBlock(frame, (byte*)srcAddress, (byte*)dstAddress, b, work));
+                RunParallel(frame.NBlocks, frame.LargestBlock, (b, work) => DecodeBlock(frame, (byte*)srcAddress, (byte*)dstAddress, b, work));
             }
         }
         return frame.NBytes;
