@@ -24,8 +24,13 @@ public static unsafe class Lz4Block
     [ThreadStatic] private static int[]? t_hcHead;
     [ThreadStatic] private static ushort[]? t_hcChain;
 
-    /// <summary>Largest possible encoded size of <paramref name="length"/> input bytes.</summary>
-    public static int MaxEncodedLength(int length) => length + length / 255 + 16;
+    /// <summary>Largest input one block may hold (LZ4_MAX_INPUT_SIZE).</summary>
+    public const int MaxInputLength = 0x7E000000;
+
+    /// <summary>Largest possible encoded size of <paramref name="length"/> input bytes (at most <see cref="MaxInputLength"/>).</summary>
+    public static int MaxEncodedLength(int length) => length is >= 0 and <= MaxInputLength
+        ? length + length / 255 + 16
+        : throw new ArgumentOutOfRangeException(nameof(length), length, $"An LZ4 block holds at most {MaxInputLength} bytes.");
 
     /// <summary>
     /// Decodes one block into <paramref name="destination"/> and returns the number of bytes produced.

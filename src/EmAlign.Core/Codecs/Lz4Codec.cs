@@ -19,6 +19,8 @@ public sealed class Lz4Codec(int acceleration = 1) : IChunkCodec
 
     public byte[] Encode(ReadOnlySpan<byte> source, int elementSize)
     {
+        if (source.Length > Lz4Block.MaxInputLength)
+            throw new EmAlignException($"lz4 cannot hold {source.Length} bytes in one chunk: expected at most {Lz4Block.MaxInputLength}.", "source");
         byte[] buffer = ArrayPool<byte>.Shared.Rent(4 + Lz4Block.MaxEncodedLength(source.Length));
         try
         {

@@ -81,6 +81,15 @@ public class Lz4BlockTests
     }
 
     [Fact]
+    public void MaxEncodedLengthCoversTheWorstCaseAndRejectsOversizedInputs()
+    {
+        Assert.Equal(16, Lz4Block.MaxEncodedLength(0));
+        Assert.True(Lz4Block.MaxEncodedLength(Lz4Block.MaxInputLength) > Lz4Block.MaxInputLength);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Lz4Block.MaxEncodedLength(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Lz4Block.MaxEncodedLength(Lz4Block.MaxInputLength + 1));
+    }
+
+    [Fact]
     public void RejectsEmptyZeroOffsetAndDistanceBeforeStart()
     {
         var output = new byte[64];
