@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Runtime.ExceptionServices;
@@ -233,41 +234,35 @@ public sealed class BloscCodec : IChunkCodec
         long slot = blocksize + 4L * (split ? typeSize : 1); // worst case per block: every stream stored
         var frame = new Frame(flags, typeSize, nbytes, blocksize, 0, nblocks);
         var sizes = new int[nblocks];
-        byte* encoded = (byte*)NativeMemory.Alloc((nuint)(slot * nblocks));
-        try
+        using var scratch = new PinnedBuffer(slot * nblocks);
+        byte* encoded = scratch.Pointer;
+        fixed (byte* src = source)
         {
-            fixed (byte* src = source)
+            if (nblocks == 1 || nbytes < ParallelMinBytes)
             {
-                if (nblocks == 1 || nbytes < ParallelMinBytes)
-                {
-                    using var work = new WorkBuffers(blocksize);
-                    for (int b = 0; b < nblocks; b++) sizes[b] = EncodeBlock(frame, src, encoded + b * slot, b, work);
-                }
-                else
-                {
-                    nint srcAddress = (nint)src, outAddress = (nint)encoded;
-                    RunParallel(nblocks, blocksize, (b, work) => sizes[b] = EncodeBlock(frame, (byte*)srcAddress, (byte*)outAddress + b * slot, b, work));
-                }
-                long total = HeaderSize + 4L * nblocks;
-                foreach (int size in sizes) total += size;
-                if (total >= (long)nbytes + HeaderSize) return Stored(source, (byte)(flags | FlagMemcpyed), typeSize, blocksize);
-
-                byte[] result = GC.AllocateUninitializedArray<byte>((int)total);
-                WriteHeader(result, flags, typeSize, nbytes, blocksize, (int)total);
-                int pos = HeaderSize + 4 * nblocks;
-                for (int b = 0; b < nblocks; b++)
-                {
-                    BinaryPrimitives.WriteInt32LittleEndian(result.AsSpan(HeaderSize + 4 * b), pos);
-                    if (frame.Unshuffled(b)) AssembleUnshuffledBlock(frame, b, encoded + b * slot, src, result.AsSpan(pos, sizes[b]));
-                    else new ReadOnlySpan<byte>(encoded + b * slot, sizes[b]).CopyTo(result.AsSpan(pos));
-                    pos += sizes[b];
-                }
-                return result;
+                using var work = new WorkBuffers(blocksize);
+                for (int b = 0; b < nblocks; b++) sizes[b] = EncodeBlock(frame, src, encoded + b * slot, b, work);
             }
-        }
-        finally
-        {
-            NativeMemory.Free(encoded);
+            else
+            {
+                nint srcAddress = (nint)src, outAddress = (nint)encoded;
+                RunParallel(nblocks, blocksize, (b, work) => sizes[b] = EncodeBlock(frame, (byte*)srcAddress, (byte*)outAddress + b * slot, b, work));
+            }
+            long total = HeaderSize + 4L * nblocks;
+            foreach (int size in sizes) total += size;
+            if (total >= (long)nbytes + HeaderSize) return Stored(source, (byte)(flags | FlagMemcpyed), typeSize, blocksize);
+
+            byte[] result = GC.AllocateUninitializedArray<byte>((int)total);
+            WriteHeader(result, flags, typeSize, nbytes, blocksize, (int)total);
+            int pos = HeaderSize + 4 * nblocks;
+            for (int b = 0; b < nblocks; b++)
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(result.AsSpan(HeaderSize + 4 * b), pos);
+                if (frame.Unshuffled(b)) AssembleUnshuffledBlock(frame, b, encoded + b * slot, src, result.AsSpan(pos, sizes[b]));
+                else new ReadOnlySpan<byte>(encoded + b * slot, sizes[b]).CopyTo(result.AsSpan(pos));
+                pos += sizes[b];
+            }
+            return result;
         }
     }
 
@@ -409,19 +404,58 @@ public sealed class BloscCodec : IChunkCodec
     // ---------------------------------------------------------------------------------------------
     // Work buffers and block-parallel loops
 
-    /// <summary>Per-thread block buffers (shuffle target, bit-shuffle scratch), allocated on first use.</summary>
-    private sealed unsafe class WorkBuffers(int blocksize) : IDisposable
+    /// <summary>
+    /// A pinned buffer from ArrayPool (reused between calls, so large frames do not page-fault fresh
+    /// memory every time), or native memory beyond the largest array .NET allows.
+    /// </summary>
+    private sealed unsafe class PinnedBuffer : IDisposable
     {
-        private byte* _block, _scratch;
+        private byte[]? _array;
+        private GCHandle _pin;
+        private byte* _native;
 
-        public byte* Block => _block != null ? _block : _block = (byte*)NativeMemory.Alloc((nuint)blocksize);
+        public PinnedBuffer(long length)
+        {
+            if (length <= Array.MaxLength)
+            {
+                _array = ArrayPool<byte>.Shared.Rent((int)length);
+                _pin = GCHandle.Alloc(_array, GCHandleType.Pinned);
+                Pointer = (byte*)_pin.AddrOfPinnedObject();
+            }
+            else
+            {
+                Pointer = _native = (byte*)NativeMemory.Alloc((nuint)length);
+            }
+        }
 
-        public byte* Scratch => _scratch != null ? _scratch : _scratch = (byte*)NativeMemory.Alloc((nuint)blocksize);
+        public byte* Pointer { get; }
 
         public void Dispose()
         {
-            NativeMemory.Free(_block);
-            NativeMemory.Free(_scratch);
+            if (_array != null)
+            {
+                _pin.Free();
+                ArrayPool<byte>.Shared.Return(_array);
+                _array = null;
+            }
+            NativeMemory.Free(_native);
+            _native = null;
+        }
+    }
+
+    /// <summary>Per-thread block buffers (shuffle target, bit-shuffle scratch), taken on first use.</summary>
+    private sealed unsafe class WorkBuffers(int blocksize) : IDisposable
+    {
+        private PinnedBuffer? _block, _scratch;
+
+        public byte* Block => (_block ??= new PinnedBuffer(blocksize)).Pointer;
+
+        public byte* Scratch => (_scratch ??= new PinnedBuffer(blocksize)).Pointer;
+
+        public void Dispose()
+        {
+            _block?.Dispose();
+            _scratch?.Dispose();
             _block = _scratch = null;
         }
     }
