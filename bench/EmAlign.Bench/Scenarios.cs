@@ -11,6 +11,7 @@ internal static partial class Scenarios
     {
         ["zarr2-io"] = Zarr2Io,
         ["tiff-read"] = TiffRead,
+        ["align-elastic"] = AlignElastic,
     };
 
     /// <summary>../shared/data/vnc-ssTEM-stack1/raw beside the repository, or EMALIGN_SHARED.</summary>

@@ -79,6 +79,10 @@ public static class StackFlow
         if (set.State == FlowSetState.Merged) return set;
         var merged = new FlowField?[set.Sections];
         int f0 = set.Factors[0];
+        // min_patch_size was chosen for SOFIMA's 5000 px sections (15,000+ nodes); on a small grid it would
+        // erase every island, so it never exceeds a twentieth of the grid.
+        int nodes = set.NodeCount(0);
+        if (nodes > 0 && options.MinPatchSize > nodes / 20) options = options with { MinPatchSize = nodes / 20 };
         Parallel.For(0, set.Sections, z =>
         {
             var fine = set.Flows[0][z];
