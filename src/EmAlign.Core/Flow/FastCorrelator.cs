@@ -123,7 +123,8 @@ internal sealed unsafe class FastCorrelator
         {
             Pre = new Band(owner, owner.PreSize);
             Post = new Band(owner, owner.PostSize);
-            Work = owner._plan.Rent();
+            // Strips hold max(L, Ky8) elements: the y-pass unpacks Ky8 rows, more than L for tiny patches.
+            Work = new FftPlan.Work(Math.Max(owner.FftLength, owner.Ky8));
             int q = owner.Ky8 * owner.QStride;
             _q = new PinnedBuffer(2 * q);
             _q.Span.Clear(); // columns L..QStride-1 stay zero
@@ -334,8 +335,9 @@ internal sealed unsafe class FastCorrelator
         {
             XForward(ws.Pre, preX, na, muA, _wyA.Pointer, g, work.A, work);
             XForward(ws.Post, postX, nb, muB, _wyB.Pointer, g, work.B, work);
-            var a = work.A;
-            _plan.Forward(new ProductSource(a, work.B), new ContiguousStrip(a.Re, a.Im), work.W1, work.W2);
+            // The inverse goes to a third strip: with a single-stage plan the sink is written while the source is read.
+            var a = work.C;
+            _plan.Forward(new ProductSource(work.A, work.B), new ContiguousStrip(a.Re, a.Im), work.W1, work.W2);
             // a.Im now holds Re(q), a.Re holds Im(q) for x = 0..n-1 and ky = g..g+7: store as Q[ky][x].
             float* qr = ws.QRe + (long)g * QStride, qi = ws.QIm + (long)g * QStride;
             int x = 0;

@@ -13,7 +13,8 @@ public enum CorrelationMode
 
     /// <summary>
     /// Masked normalised cross-correlation (Padfield 2012; SOFIMA mode B): masked pixels are excluded from the
-    /// means, sums and variances; about 4x slower. Without masks this is a plain overlap-normalised NCC.
+    /// means, sums and variances; 12 transforms per patch instead of 3, about 10x slower here. Without masks this
+    /// is a plain overlap-normalised NCC.
     /// </summary>
     MaskedNormalized,
 }

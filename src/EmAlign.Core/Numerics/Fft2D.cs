@@ -46,7 +46,10 @@ public sealed unsafe class Fft2D
     public void Inverse(Span<float> re, Span<float> im) => Complex(re, im, inverse: true);
 
     /// <summary>Real-to-complex forward transform: images (H x W each) to half spectra (H x SpectrumWidth each).</summary>
-    public void ForwardReal(ReadOnlySpan<float> images, Span<float> re, Span<float> im)
+    public void ForwardReal(ReadOnlySpan<float> images, Span<float> re, Span<float> im) => ForwardReal(images, re, im, parallel: true);
+
+    /// <param name="parallel">False when the caller already runs one transform per thread.</param>
+    internal void ForwardReal(ReadOnlySpan<float> images, Span<float> re, Span<float> im, bool parallel)
     {
         int plane = Height * Width, spec = Height * SpectrumWidth;
         if (images.Length % plane != 0) throw new ArgumentException($"images length {images.Length} is not a multiple of {Height} x {Width}.", nameof(images));
@@ -56,8 +59,8 @@ public sealed unsafe class Fft2D
         fixed (float* pImg = images, pr = re, pi = im)
             for (int i = 0; i < count; i++)
             {
-                RealRowsForward(pImg + (long)i * plane, pr + (long)i * spec, pi + (long)i * spec);
-                Columns(pr + (long)i * spec, pi + (long)i * spec, SpectrumWidth);
+                RealRowsForward(pImg + (long)i * plane, pr + (long)i * spec, pi + (long)i * spec, parallel);
+                Columns(pr + (long)i * spec, pi + (long)i * spec, SpectrumWidth, parallel);
             }
     }
 
@@ -65,7 +68,10 @@ public sealed unsafe class Fft2D
     /// Complex-to-real inverse transform, scaled by 1/(Width*Height). As numpy's irfft2, the imaginary parts of
     /// the kx = 0 and (for even Width) kx = Width/2 columns are ignored after the column pass.
     /// </summary>
-    public void InverseReal(ReadOnlySpan<float> re, ReadOnlySpan<float> im, Span<float> images)
+    public void InverseReal(ReadOnlySpan<float> re, ReadOnlySpan<float> im, Span<float> images) => InverseReal(re, im, images, parallel: true);
+
+    /// <param name="parallel">False when the caller already runs one transform per thread.</param>
+    internal void InverseReal(ReadOnlySpan<float> re, ReadOnlySpan<float> im, Span<float> images, bool parallel)
     {
         int plane = Height * Width, spec = Height * SpectrumWidth;
         if (images.Length % plane != 0) throw new ArgumentException($"images length {images.Length} is not a multiple of {Height} x {Width}.", nameof(images));
@@ -82,8 +88,8 @@ public sealed unsafe class Fft2D
                     re.Slice(i * spec, spec).CopyTo(tr);
                     im.Slice(i * spec, spec).CopyTo(ti);
                     // Inverse columns = forward on swapped planes.
-                    Columns(pi, pr, SpectrumWidth);
-                    RealRowsInverse(pr, pi, pImg + (long)i * plane, 1f / plane);
+                    Columns(pi, pr, SpectrumWidth, parallel);
+                    RealRowsInverse(pr, pi, pImg + (long)i * plane, 1f / plane, parallel);
                 }
         }
         finally
@@ -107,14 +113,14 @@ public sealed unsafe class Fft2D
             for (int i = 0; i < count; i++)
             {
                 ComplexRows(pr + (long)i * plane, pi + (long)i * plane, scale);
-                Columns(pr + (long)i * plane, pi + (long)i * plane, Width);
+                Columns(pr + (long)i * plane, pi + (long)i * plane, Width, parallel: true);
             }
         }
     }
 
-    private void ForGroups(int groups, Action<int> body)
+    private void ForGroups(int groups, Action<int> body, bool parallel = true)
     {
-        if ((long)Height * Width >= ParallelThreshold && groups > 1) Parallel.For(0, groups, body);
+        if (parallel && (long)Height * Width >= ParallelThreshold && groups > 1) Parallel.For(0, groups, body);
         else for (int g = 0; g < groups; g++) body(g);
     }
 
@@ -141,7 +147,7 @@ public sealed unsafe class Fft2D
     }
 
     /// <summary>Forward transform along y of columns 0..cols-1 of planes with row stride cols, in place.</summary>
-    private void Columns(float* re, float* im, int cols)
+    private void Columns(float* re, float* im, int cols, bool parallel)
     {
         nint pre = (nint)re, pim = (nint)im;
         int h = Height;
@@ -175,11 +181,11 @@ public sealed unsafe class Fft2D
                     }
             }
             finally { _cols.Return(work); }
-        });
+        }, parallel);
     }
 
     /// <summary>Row r2c: rows packed in pairs (row r in the real part, row r+8 in the imaginary part) per strip.</summary>
-    private void RealRowsForward(float* image, float* specRe, float* specIm)
+    private void RealRowsForward(float* image, float* specRe, float* specIm, bool parallel)
     {
         nint pimg = (nint)image, psr = (nint)specRe, psi = (nint)specIm;
         int w = Width, h = Height, wh = SpectrumWidth;
@@ -218,11 +224,11 @@ public sealed unsafe class Fft2D
                 }
             }
             finally { _rows.Return(work); }
-        });
+        }, parallel);
     }
 
     /// <summary>Row c2r of half-spectrum rows (after the column inverse), two rows per strip, scaled.</summary>
-    private void RealRowsInverse(float* specRe, float* specIm, float* image, float scale)
+    private void RealRowsInverse(float* specRe, float* specIm, float* image, float scale, bool parallel)
     {
         nint pimg = (nint)image, psr = (nint)specRe, psi = (nint)specIm;
         int w = Width, h = Height, wh = SpectrumWidth;
@@ -268,6 +274,6 @@ public sealed unsafe class Fft2D
                 if (rowsB > 0) StripTranspose.StripToRows(z.Im, w, img + (long)(r0 + L) * w, w, rowsB, scale);
             }
             finally { _rows.Return(work); }
-        });
+        }, parallel);
     }
 }

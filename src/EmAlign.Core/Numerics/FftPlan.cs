@@ -227,29 +227,32 @@ internal sealed unsafe class FftPlan
 
     private readonly ConcurrentBag<Work> _work = new();
 
-    /// <summary>Rents four contiguous strips (A, B, W1, W2) of this length; give them back with <see cref="Return"/>.</summary>
+    /// <summary>Rents contiguous strips (A, B, C, W1, W2) of this length; give them back with <see cref="Return"/>.</summary>
     public Work Rent() => _work.TryTake(out var w) ? w : new Work(Length);
 
     public void Return(Work work) => _work.Add(work);
 
-    /// <summary>Four contiguous strips: two for data (A, B) and the two work strips a transform needs.</summary>
+    /// <summary>Contiguous strips: three for data (A, B, C) and the two work strips a transform needs.</summary>
     internal sealed class Work
     {
         private readonly PinnedBuffer _buffer;
 
+        /// <param name="length">Elements per strip: at least the transform length.</param>
         public Work(int length)
         {
             int n = length * Lanes;
-            _buffer = new PinnedBuffer(8 * n);
+            _buffer = new PinnedBuffer(10 * n);
             float* p = _buffer.Pointer;
             A = new Strip(p, p + n, Lanes);
             B = new Strip(p + 2 * n, p + 3 * n, Lanes);
-            W1 = new Strip(p + 4 * n, p + 5 * n, Lanes);
-            W2 = new Strip(p + 6 * n, p + 7 * n, Lanes);
+            C = new Strip(p + 4 * n, p + 5 * n, Lanes);
+            W1 = new Strip(p + 6 * n, p + 7 * n, Lanes);
+            W2 = new Strip(p + 8 * n, p + 9 * n, Lanes);
         }
 
         public Strip A { get; }
         public Strip B { get; }
+        public Strip C { get; }
         public Strip W1 { get; }
         public Strip W2 { get; }
     }

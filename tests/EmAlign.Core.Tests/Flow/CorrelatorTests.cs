@@ -57,6 +57,9 @@ public unsafe class CorrelatorTests
     [InlineData(50, 50)]   // L = 100, not a multiple of 16
     [InlineData(40, 24)]
     [InlineData(15, 15)]   // odd sizes, L = 30
+    [InlineData(4, 4)]     // L = 8: single-stage transforms
+    [InlineData(3, 2)]     // L = 4
+    [InlineData(2, 2)]     // L = 3, odd
     public void FastSurfaceEqualsTheDirectCorrelationUpToItsScale(int na, int nb)
     {
         var pre = RandomImage(97, 83, 1);

@@ -1,5 +1,6 @@
-using System.Buffers.Binary;
 using EmAlign.Flow;
+using EmAlign.Formats;
+using EmAlign.Geometry;
 using EmAlign.Numerics;
 using EmAlign.Tests.Support;
 
@@ -8,33 +9,12 @@ namespace EmAlign.Tests.Flow;
 /// <summary>Flow on real EM (the ssTEM stack) shifted by known sub-pixel amounts.</summary>
 public class SsTemFlowTests
 {
-    /// <summary>
-    /// Reads an uncompressed single-strip 8-bit big-endian TIFF (the ssTEM files) as floats. The TIFF reader lives
-    /// elsewhere; this test-only reader checks the StripOffsets tag before trusting the layout.
-    /// </summary>
+    /// <summary>One section of the ssTEM stack (1024 x 1024 uint8) as floats, through the engine's TIFF reader.</summary>
     internal static Image2D<float> ReadSsTem(string name)
     {
-        var bytes = File.ReadAllBytes(Path.Combine(SharedData.SsTemRaw, name));
-        Assert.Equal((byte)'M', bytes[0]);
-        uint ifd = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(4));
-        int entries = BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan((int)ifd));
-        uint width = 0, height = 0, offset = 0;
-        for (int e = 0; e < entries; e++)
-        {
-            var entry = bytes.AsSpan((int)ifd + 2 + 12 * e, 12);
-            int tag = BinaryPrimitives.ReadUInt16BigEndian(entry);
-            int type = BinaryPrimitives.ReadUInt16BigEndian(entry[2..]);
-            uint value = type == 3 ? BinaryPrimitives.ReadUInt16BigEndian(entry[8..]) : BinaryPrimitives.ReadUInt32BigEndian(entry[8..]);
-            if (tag == 256) width = value;
-            else if (tag == 257) height = value;
-            else if (tag == 273) offset = value;
-        }
-        Assert.Equal(1024u, width);
-        Assert.Equal(1024u, height);
-        Assert.Equal(bytes.Length - 1024 * 1024, (int)offset);
-        var img = new Image2D<float>(1024, 1024);
-        for (int i = 0; i < img.Data.Length; i++) img.Data[i] = bytes[offset + i];
-        return img;
+        using var v = VolumeFormats.Open(Path.Combine(SharedData.SsTemRaw, name));
+        Assert.Equal(Box3.FromSize(1024, 1024, 1), v.Bounds);
+        return new Image2D<float>(v.ReadSingle(0, v.Bounds), 1024, 1024);
     }
 
     /// <summary>result(x, y) = image(x - tx, y - ty), band-limited (periodic) shift through the 2D FFT.</summary>
