@@ -11,6 +11,7 @@ internal static partial class Scenarios
     {
         ["zarr2-io"] = Zarr2Io,
         ["tiff-read"] = TiffRead,
+        ["align-elastic"] = AlignElastic,
         ["features-global"] = FeaturesGlobal,
         ["features-piecewise"] = FeaturesPiecewise,
     };

@@ -19,10 +19,10 @@ AfterAll {
 
 Describe 'Module' {
     It 'exports exactly the four cmdlets' {
-        (Get-Command -Module EmAlign).Name | Sort-Object | Should -Be @('Export-EmVolume', 'Find-EmDataBoundingBox', 'Get-EmVolume', 'New-EmVolume')
+        (Get-Command -Module EmAlign).Name | Sort-Object | Should -Be @('Export-EmVolume', 'Find-DataBoundingBox', 'Get-EmVolume', 'New-EmVolume')
     }
 
-    It 'has help with a synopsis, examples and text for every parameter of <_>' -ForEach @('Get-EmVolume', 'New-EmVolume', 'Export-EmVolume', 'Find-EmDataBoundingBox') {
+    It 'has help with a synopsis, examples and text for every parameter of <_>' -ForEach @('Get-EmVolume', 'New-EmVolume', 'Export-EmVolume', 'Find-DataBoundingBox') {
         $help = Get-Help $_ -Full
         $help.Synopsis | Should -Not -BeNullOrEmpty
         @($help.Examples.Example).Count | Should -BeGreaterThan 0
@@ -73,10 +73,10 @@ Describe 'Get-EmVolume' {
     }
 }
 
-Describe 'Find-EmDataBoundingBox | Export-EmVolume' {
+Describe 'Find-DataBoundingBox | Export-EmVolume' {
     It 'crops a volume to its data' {
         $dst = Join-Path $TestDrive 'cropped.zarr'
-        $view = Get-EmVolume $raw | Find-EmDataBoundingBox
+        $view = Get-EmVolume $raw | Find-DataBoundingBox
         $view.Box | Should -Not -BeNullOrEmpty
         $view.Box.SizeX | Should -BeLessThan (Get-EmVolume $raw).SizeX
         $result = $view | Export-EmVolume $dst -Format zarr2 -Codec zlib -ChunkSize 128, 128, 4

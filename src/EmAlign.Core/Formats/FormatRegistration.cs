@@ -7,5 +7,7 @@ internal static class FormatRegistration
     {
         VolumeFormats.Register(new Tiff.TiffFormat());
         VolumeFormats.Register(new Tiff.TiffFolderFormat());
+        VolumeFormats.Register(new Zarr.ZarrFormat());
+        VolumeFormats.Register(new N5.N5Format());
     }
 }

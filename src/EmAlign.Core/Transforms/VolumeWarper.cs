@@ -73,11 +73,7 @@ public static class VolumeWarper
         var grid = VoxelGrid.Of(like, options.LikeLevel);
         int movingLevel = options.MovingLevel ?? ChooseLevel(moving, grid);
         var format = VolumeFormats.Get(options.Format ?? FormatFor(destination));
-        string target = Path.GetFullPath(destination);
-        VolumeCopier.RejectOverlap(Path.Combine(moving.Path, moving.Dataset), target, destination);
-        VolumeCopier.RejectOverlap(Path.Combine(like.Path, like.Dataset), target, destination);
-        bool exists = File.Exists(target) || Directory.Exists(target);
-        if (exists && !options.Force) throw new OutputExistsException(destination);
+        AtomicOutput.RejectOverlap(Path.Combine(like.Path, like.Dataset), Path.GetFullPath(destination), destination);
         var transform = options.Transform.InUnit(grid.Unit) is TransformChain chain ? chain.Simplify() : options.Transform.InUnit(grid.Unit);
         if (options.ChunkShape is { } cs && (cs.Count != 3 || cs.Any(c => c < 1)))
             throw new EmAlignException($"Chunk shape [{string.Join(", ", cs)}] is not valid: expected positive z, y, x sizes.", "chunks");
@@ -93,8 +89,7 @@ public static class VolumeWarper
             Offset = like.Offset,
             Cache = new ChunkCache(0), // blocks are whole chunks: nothing is read back
         };
-        string temp = VolumeCopier.TemporarySibling(target);
-        try
+        string target = AtomicOutput.Write(destination, options.Force, Path.Combine(moving.Path, moving.Dataset), temp =>
         {
             using (var output = format.Create(temp, create))
             {
@@ -125,16 +120,8 @@ public static class VolumeWarper
                 output.Flush();
             }
             ct.ThrowIfCancellationRequested();
-            if (exists) VolumeCopier.DeletePath(target);
-            if (Directory.Exists(temp)) Directory.Move(temp, target);
-            else File.Move(temp, target);
-        }
-        catch
-        {
-            try { VolumeCopier.DeletePath(temp); }
-            catch (Exception) { /* a leftover "*.partial-*" never looks complete; the original failure is what matters */ }
-            throw;
-        }
+            return Path.GetFullPath(destination);
+        });
         return new WarpResult(target, format.Name, moving.DataType, grid, movingLevel, clock.Elapsed);
     }
 

@@ -5,7 +5,7 @@ using EmAlign.Volumes;
 namespace EmAlign.FrontEnds;
 
 /// <summary>
-/// The data bounding box search found nothing: Find-EmDataBoundingBox and `emalign bbox` report this as a
+/// The data bounding box search found nothing: Find-DataBoundingBox and `emalign bbox` report this as a
 /// failure of that input rather than passing on an empty box. Shared (linked) by the cmdlets and the CLI.
 /// </summary>
 internal sealed class NoDataFoundException(string path)

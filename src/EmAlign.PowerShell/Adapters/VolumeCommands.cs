@@ -42,7 +42,7 @@ internal static class VolumeCommands
         };
     }
 
-    /// <summary>Export-EmVolume: copies the view's level and region (its Box, e.g. from Find-EmDataBoundingBox).</summary>
+    /// <summary>Export-EmVolume: copies the view's level and region (its Box, e.g. from Find-DataBoundingBox).</summary>
     public static CopyOptions CopyOptions(VolumeView view, string format, string codec, int? codecLevel, int[]? chunkSizeXyz, bool force) => new()
     {
         Format = format,
@@ -54,7 +54,7 @@ internal static class VolumeCommands
         Force = force,
     };
 
-    /// <summary>Find-EmDataBoundingBox: options, with -Level checked against the volume.</summary>
+    /// <summary>Find-DataBoundingBox: options, with -Level checked against the volume.</summary>
     public static BoundingBoxOptions BoundingBoxOptions(VolumeView view, int? level, double sigma, int dilationIterations) => new()
     {
         Level = level is { } l ? view.WithLevel(l).Level : null,
@@ -62,7 +62,7 @@ internal static class VolumeCommands
         DilationIterations = dilationIterations,
     };
 
-    /// <summary>Find-EmDataBoundingBox's output: the input view limited to the found box.</summary>
+    /// <summary>Find-DataBoundingBox's output: the input view limited to the found box.</summary>
     public static VolumeView WithDataBox(VolumeView view, DataBoundingBoxResult result) => view.WithBox(NoDataFoundException.Require(result, view.Path));
 
     /// <summary>Refuses an existing output without -Force before ShouldProcess, so -WhatIf reports it too.</summary>

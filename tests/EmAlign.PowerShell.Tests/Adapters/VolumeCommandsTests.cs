@@ -100,7 +100,7 @@ public sealed class VolumeCommandsTests : IDisposable
         Assert.Equal(box, VolumeCommands.WithDataBox(view, new DataBoundingBoxResult(box, 0, Mag.One, 10)).Box);
     }
 
-    /// <summary>The pipeline Get-EmVolume | Find-EmDataBoundingBox | Export-EmVolume, through the cmdlets' engine calls.</summary>
+    /// <summary>The pipeline Get-EmVolume | Find-DataBoundingBox | Export-EmVolume, through the cmdlets' engine calls.</summary>
     [Fact]
     public void GetFindExportPipelineCopiesTheDataRegion()
     {

@@ -5,12 +5,12 @@ using EmAlign.Volumes;
 namespace EmAlign.PowerShell;
 
 /// <summary>
-/// Find-EmDataBoundingBox: finds the box of a volume that holds data (minimum projection on a coarse level,
+/// Find-DataBoundingBox: finds the box of a volume that holds data (minimum projection on a coarse level,
 /// blur, Otsu threshold, dilation, largest component) and writes the input view with its Box set to it.
 /// </summary>
-[Cmdlet(VerbsCommon.Find, "EmDataBoundingBox")]
+[Cmdlet(VerbsCommon.Find, "DataBoundingBox")]
 [OutputType(typeof(VolumeView))]
-public sealed class FindEmDataBoundingBoxCommand : EmCmdlet
+public sealed class FindDataBoundingBoxCommand : EmCmdlet
 {
     private const int ActivityId = 0x42_62; // "Bb"
 
