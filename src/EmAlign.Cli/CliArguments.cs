@@ -13,6 +13,7 @@ internal sealed class CliArguments
 {
     private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _lists = new(StringComparer.Ordinal);
 
     private CliArguments() { }
 
@@ -21,8 +22,11 @@ internal sealed class CliArguments
     /// <summary>--help or -h was given.</summary>
     public bool Help { get; private set; }
 
-    public static CliArguments Parse(IEnumerable<string> args, IReadOnlyCollection<string> valueOptions, IReadOnlyCollection<string> flags)
+    /// <param name="repeatable">Value options that may be given several times (read with <see cref="Values"/>).</param>
+    public static CliArguments Parse(IEnumerable<string> args, IReadOnlyCollection<string> valueOptions, IReadOnlyCollection<string> flags,
+        IReadOnlyCollection<string>? repeatable = null)
     {
+        repeatable ??= [];
         var result = new CliArguments();
         var positionals = new List<string>();
         using var e = args.GetEnumerator();
@@ -35,7 +39,13 @@ internal sealed class CliArguments
             if (a is "--help" or "-h") { result.Help = true; continue; }
             int eq = a.IndexOf('=');
             string name = eq > 0 ? a[..eq] : a;
-            if (valueOptions.Contains(name))
+            if (repeatable.Contains(name))
+            {
+                string value = eq > 0 ? a[(eq + 1)..] : e.MoveNext() ? e.Current : throw new UsageException($"{name} needs a value");
+                if (!result._lists.TryGetValue(name, out var list)) result._lists[name] = list = [];
+                list.Add(value);
+            }
+            else if (valueOptions.Contains(name))
             {
                 string value = eq > 0 ? a[(eq + 1)..] : e.MoveNext() ? e.Current : throw new UsageException($"{name} needs a value");
                 if (!result._values.TryAdd(name, value)) throw new UsageException($"{name} is given twice");
@@ -57,6 +67,9 @@ internal sealed class CliArguments
     public string? Value(string name) => _values.TryGetValue(name, out var v) ? v : null;
 
     public bool Flag(string name) => _flags.Contains(name);
+
+    /// <summary>Every value of a repeatable option, in the order given.</summary>
+    public IReadOnlyList<string> Values(string name) => _lists.TryGetValue(name, out var v) ? v : [];
 
     public int? Int(string name, int min = int.MinValue) => Value(name) is not { } v ? null
         : int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int i) && i >= min ? i

@@ -9,7 +9,7 @@ namespace EmAlign.Cli;
 /// </summary>
 public static class CommandLine
 {
-    private static readonly Verb[] Verbs = [new InfoVerb(), new ConvertVerb(), new BboxVerb(), new DemoVerb()];
+    private static readonly Verb[] Verbs = [new InfoVerb(), new ConvertVerb(), new BboxVerb(), new DemoVerb(), new AffineVerb(), new WarpVerb()];
 
     /// <summary>The version as --version prints it (the build's informational version without source metadata).</summary>
     public static string Version { get; } =
@@ -36,7 +36,7 @@ public static class CommandLine
         if (verb is null) return Usage(stderr, $"unknown verb '{args[0]}'", MainUsage);
 
         CliArguments parsed;
-        try { parsed = CliArguments.Parse(args.Skip(1), verb.ValueOptions, verb.Flags); }
+        try { parsed = CliArguments.Parse(args.Skip(1), verb.ValueOptions, verb.Flags, verb.RepeatableOptions); }
         catch (UsageException e) { return Usage(stderr, e.Message, verb.Usage); }
         if (parsed.Help)
         {

@@ -24,6 +24,9 @@ internal abstract class Verb
 
     public virtual IReadOnlyCollection<string> Flags => [];
 
+    /// <summary>Value options that may be given more than once (e.g. --transform A --transform B).</summary>
+    public virtual IReadOnlyCollection<string> RepeatableOptions => [];
+
     /// <summary>Runs the verb; returns the exit code. Throws <see cref="UsageException"/> for bad arguments.</summary>
     public abstract int Run(CliArguments args, CliContext context);
 

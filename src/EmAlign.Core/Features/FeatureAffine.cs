@@ -34,6 +34,27 @@ public sealed record FeatureAlignOptions
 
     /// <summary>Every diagonal element of the linear part must lie within 1 ± this (bigstream's diagonal_constraint).</summary>
     public double DiagonalConstraint { get; init; } = 0.25;
+
+    /// <summary>Throws an <see cref="EmAlignException"/> naming the first setting out of range.</summary>
+    public void Validate()
+    {
+        static void Check(bool ok, string name, string message)
+        {
+            if (!ok) throw new EmAlignException($"{name}: {message}", name);
+        }
+        BlobDetector.Sigmas(Spots, planar: false);
+        Check(Spots.NumSigmaMax >= 1, "NumSigmaMax", $"{Spots.NumSigmaMax} scales; expected at least 1.");
+        Check(Spots.ThresholdRel is >= 0 and < 1, "ThresholdRel", $"{Spots.ThresholdRel:g3}; expected a fraction from 0 up to 1.");
+        Check(Spots.NSpots >= 1, "NSpots", $"{Spots.NSpots}; expected at least 1 spot.");
+        Check(Matching.CcRadius >= 1, "CcRadius", $"{Matching.CcRadius} voxels; expected at least 1.");
+        Check(Matching.MatchThreshold is > -1 and < 1, "MatchThreshold", $"{Matching.MatchThreshold:g3}; expected a correlation between -1 and 1.");
+        Check(Matching.MaxMatchDistance is null or > 0, "MaxMatchDistance", $"{Matching.MaxMatchDistance:g3}; expected a positive distance.");
+        Check(AlignThreshold > 0 && double.IsFinite(AlignThreshold), "AlignThreshold", $"{AlignThreshold:g3} um; expected a positive distance.");
+        Check(MaxIterations >= 1, "MaxIterations", $"{MaxIterations}; expected at least 1.");
+        Check(MinSpots >= 1 && MinMatches >= 4 && MinInliers >= 4, "MinSpots",
+            $"minimums of {MinSpots} spots, {MinMatches} matches and {MinInliers} inliers; expected at least 1, 4 and 4.");
+        Check(DiagonalConstraint > 0, "DiagonalConstraint", $"{DiagonalConstraint:g3}; expected a positive tolerance.");
+    }
 }
 
 /// <param name="Transform">Fixed → moving affine (x, y, z, physical units of the fixed volume), origin at mag-1 voxel 0.
@@ -65,6 +86,7 @@ public static class FeatureAffine
         ArgumentNullException.ThrowIfNull(fixedView);
         ArgumentNullException.ThrowIfNull(movingView);
         ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         var clock = Stopwatch.StartNew();
         const string activity = "Feature affine";
         progress?.Report(new ProgressInfo(activity, "reading volumes", 0, 4));
@@ -82,6 +104,7 @@ public static class FeatureAffine
         FeatureAlignOptions options, int maxParallelism = -1, IProgress<ProgressInfo>? progress = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         var clock = Stopwatch.StartNew();
         const string activity = "Feature affine";
         movingGrid = movingGrid.InUnit(fixedGrid.Unit);

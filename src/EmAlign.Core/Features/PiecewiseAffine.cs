@@ -52,6 +52,7 @@ public static class PiecewiseAffine
         ArgumentNullException.ThrowIfNull(fixedView);
         ArgumentNullException.ThrowIfNull(movingView);
         ArgumentNullException.ThrowIfNull(options);
+        options.Features.Validate();
         var clock = Stopwatch.StartNew();
         var grid = VoxelGrid.Of(fixedView);
         var (bs, ov) = (options.BlockSize, Overlaps(options));

@@ -38,8 +38,8 @@ public sealed class AffineTransform3D : SpatialTransform
     /// <summary>The 4x4 matrix, row-major, rows and columns in x, y, z, 1 order.</summary>
     public double[] ToMatrix4x4() => [.. _m, 0, 0, 0, 1];
 
-    /// <summary>The 3x4 top rows, row-major.</summary>
-    public ReadOnlySpan<double> Parameters => _m;
+    /// <summary>The 3x4 top rows, row-major (a method, not a property: PowerShell's formatter cannot show spans).</summary>
+    public ReadOnlySpan<double> GetParameters() => _m;
 
     public double Determinant =>
         _m[0] * (_m[5] * _m[10] - _m[6] * _m[9]) - _m[1] * (_m[4] * _m[10] - _m[6] * _m[8]) + _m[2] * (_m[4] * _m[9] - _m[5] * _m[8]);

@@ -39,7 +39,7 @@ public sealed class LocalAffineTransform : SpatialTransform
             throw new EmAlignException($"None of the {n} blocks has an affine: expected at least one estimated block.", "affines");
         _params = new double[12 * n];
         for (int b = 0; b < n; b++)
-            if (affines[b] is { } a) a.InUnitAffine(Unit).Parameters.CopyTo(_params.AsSpan(12 * b, 12));
+            if (affines[b] is { } a) a.InUnitAffine(Unit).GetParameters().CopyTo(_params.AsSpan(12 * b, 12));
         FillMissing();
     }
 

@@ -38,11 +38,17 @@ public static class TransformFile
         File.Move(temp, full, overwrite: true);
     }
 
-    /// <summary>Writes <paramref name="transform"/> as one JSON object (no fields: those need <see cref="Save"/>) into <paramref name="json"/>.</summary>
-    public static void WriteJson(Utf8JsonWriter json, SpatialTransform transform)
+    /// <summary>
+    /// Writes the properties describing <paramref name="transform"/> ("type", "direction", "axes", "unit", the matrices...)
+    /// into the JSON object being written, so callers can add their own fields beside them. Displacement fields need
+    /// <see cref="Save"/> (their values go to a Zarr array).
+    /// </summary>
+    public static void WriteProperties(Utf8JsonWriter json, SpatialTransform transform)
     {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(transform);
         int none = 0;
-        Write(json, transform, null, ref none, false);
+        WriteBody(json, transform, null, ref none, false);
     }
 
     /// <summary>Loads a transform from a JSON file written by <see cref="Save"/> (or by `emalign affine`), or a displacement field from a .zarr array.</summary>
@@ -61,6 +67,12 @@ public static class TransformFile
     private static void Write(Utf8JsonWriter json, SpatialTransform transform, string? jsonPath, ref int fieldCount, bool force)
     {
         json.WriteStartObject();
+        WriteBody(json, transform, jsonPath, ref fieldCount, force);
+        json.WriteEndObject();
+    }
+
+    private static void WriteBody(Utf8JsonWriter json, SpatialTransform transform, string? jsonPath, ref int fieldCount, bool force)
+    {
         json.WriteString("type", transform.Kind);
         if (transform is TransformChain chain)
         {
@@ -68,7 +80,6 @@ public static class TransformFile
             json.WriteStartArray("transforms");
             foreach (var t in chain.Items) Write(json, t, jsonPath, ref fieldCount, force);
             json.WriteEndArray();
-            json.WriteEndObject();
             return;
         }
         json.WriteString("direction", "fixed_to_moving");
@@ -90,10 +101,8 @@ public static class TransformFile
                     for (int by = 0; by < l.BlockCounts.Y; by++)
                         for (int bx = 0; bx < l.BlockCounts.X; bx++, b++)
                         {
-                            if (!l.Estimated[b]) { json.WriteNullValue(); continue; }
-                            json.WriteStartArray();
-                            foreach (var v in l.BlockAffine(bx, by, bz).Parameters) json.WriteNumberValue(v);
-                            json.WriteEndArray();
+                            if (l.Estimated[b]) json.WriteRawValue(Row(l.BlockAffine(bx, by, bz).GetParameters()));
+                            else json.WriteNullValue();
                         }
                 json.WriteEndArray();
                 break;
@@ -108,7 +117,6 @@ public static class TransformFile
             default:
                 throw new EmAlignException($"Transforms of kind '{transform.Kind}' cannot be saved.", "transform");
         }
-        json.WriteEndObject();
     }
 
     /// <summary>Writes a field as a (3, z, y, x) float32 Zarr v2 array with the grid as voxel size and offset.</summary>
@@ -235,12 +243,8 @@ public static class TransformFile
     private static void WriteMatrix(Utf8JsonWriter json, string name, AffineTransform3D a)
     {
         json.WriteStartArray(name);
-        for (int r = 0; r < 4; r++)
-        {
-            json.WriteStartArray();
-            for (int c = 0; c < 4; c++) json.WriteNumberValue(a[r, c]);
-            json.WriteEndArray();
-        }
+        var m = a.ToMatrix4x4();
+        for (int r = 0; r < 4; r++) json.WriteRawValue(Row(m.AsSpan(4 * r, 4)));
         json.WriteEndArray();
     }
 
@@ -255,10 +259,15 @@ public static class TransformFile
 
     private static void WriteTriple(Utf8JsonWriter json, string name, double x, double y, double z)
     {
-        json.WriteStartArray(name);
-        json.WriteNumberValue(x);
-        json.WriteNumberValue(y);
-        json.WriteNumberValue(z);
-        json.WriteEndArray();
+        json.WritePropertyName(name);
+        json.WriteRawValue(Row([x, y, z]));
+    }
+
+    /// <summary>A number array on one line (round-trip precision), so matrices read as rows.</summary>
+    private static string Row(ReadOnlySpan<double> values)
+    {
+        var parts = new string[values.Length];
+        for (int i = 0; i < values.Length; i++) parts[i] = values[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        return $"[{string.Join(", ", parts)}]";
     }
 }

@@ -130,7 +130,7 @@ public class DetectionAndMatchingTests
         var fit = RansacAffine.Fit(fixedPoints, movingPoints, options, "micrometer")!;
         Assert.Equal(140, fit.InlierCount);
         Assert.All(fit.Inliers.Take(60), Assert.False);
-        for (int i = 0; i < 12; i++) Assert.Equal(truth.Parameters[i], fit.Transform.Parameters[i], 9);
+        for (int i = 0; i < 12; i++) Assert.Equal(truth.GetParameters()[i], fit.Transform.GetParameters()[i], 9);
         Assert.True(fit.RmsResidual < 1e-9);
         var again = RansacAffine.Fit(fixedPoints, movingPoints, options, "micrometer")!;
         Assert.Equal(fit.Iterations, again.Iterations);

@@ -1,18 +1,8 @@
 using System.Text.Json;
 using EmAlign.Diagnostics;
-using EmAlign.Formats;
 using EmAlign.Transforms;
 
 namespace EmAlign.Tests.Transforms;
-
-/// <summary>A fact skipped where no "zarr2" format is registered (displacement fields are stored as Zarr arrays).</summary>
-public sealed class ZarrFactAttribute : FactAttribute
-{
-    public ZarrFactAttribute()
-    {
-        if (!VolumeFormats.All.Any(f => f.Name == "zarr2")) Skip = "No zarr2 format is registered in this build.";
-    }
-}
 
 public sealed class TransformFileTests : IDisposable
 {
@@ -61,7 +51,7 @@ public sealed class TransformFileTests : IDisposable
         SameMap(chain, back);
     }
 
-    [ZarrFact]
+    [Fact]
     public void DisplacementFieldsGoToZarrBesideTheJson()
     {
         var field = DisplacementField.FromTransform(A, Grid);
