@@ -84,7 +84,7 @@ public sealed class FeatureVerbTests : IDisposable
     {
         var (fix, mov) = Pair();
         // Split the truth into two: truth = first ∘ second, second acting first on fixed points.
-        var second = AffineTransform3D.Translation(1.2, -0.8, 0.2, "micrometer");
+        var second = AffineTransform3D.Shift(1.2, -0.8, 0.2, "micrometer");
         var first = Truth.After(second.Inverse());
         string a = Path.Combine(_dir, "first.json"), b = Path.Combine(_dir, "second.json");
         TransformFile.Save(first, a);

@@ -29,7 +29,7 @@ public class SurfaceTests
     public void TheModuleHasTheExpectedCmdletsAndEveryCmdletClassIsDeclared()
     {
         Assert.True(ApprovedVerbs.Count > 90, "reading the approved verbs failed");
-        Assert.Equal(["Export-EmVolume", "Find-DataBoundingBox", "Get-EmVolume", "New-EmVolume"], CmdletReader.All.Select(c => c.Name).Order());
+        Assert.Equal(["Export-EmVolume", "Find-DataBoundingBox", "Get-EmVolume", "Invoke-RansacAffine", "New-EmVolume"], CmdletReader.All.Select(c => c.Name).Order());
         Assert.Equal(CmdletReader.All.Select(c => c.Type).Order(TypeOrder), CmdletReader.CmdletClasses(CmdletReader.ModuleAssembly).Order(TypeOrder));
     }
 
@@ -115,7 +115,14 @@ public class SurfaceTests
     [Fact]
     public void VolumeConsumersTakeTheViewFromThePipeline()
     {
-        foreach (var c in CmdletReader.All.Where(c => c.Parameters.Any(p => p.Type == typeof(VolumeView))))
+        // Commands on one volume take it from the pipeline; commands on a pair name the volumes by their role.
+        foreach (var c in CmdletReader.All.Where(c => c.Parameters.Count(p => p.Type == typeof(VolumeView)) > 1))
+        {
+            var roles = c.Parameters.Where(p => p.Type == typeof(VolumeView)).Select(p => p.Name).Order().ToList();
+            Assert.True(roles.SequenceEqual(["Fixed", "Moving"]) || roles.SequenceEqual(["Like", "Volume"]), $"{c.Name}: volumes named {string.Join(", ", roles)}");
+            Assert.All(c.Parameters.Where(p => p.Type == typeof(VolumeView)), p => Assert.All(p.Sets, s => Assert.True(s.Mandatory)));
+        }
+        foreach (var c in CmdletReader.All.Where(c => c.Parameters.Count(p => p.Type == typeof(VolumeView)) == 1))
         {
             var input = Assert.Single(c.Parameters, p => p.Type == typeof(VolumeView));
             Assert.Equal("InputObject", input.Name);

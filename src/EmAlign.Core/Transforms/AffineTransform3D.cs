@@ -28,7 +28,7 @@ public sealed class AffineTransform3D : SpatialTransform
     public static AffineTransform3D Identity(string unit) => new([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0], unit);
 
     /// <summary>A pure translation.</summary>
-    public static AffineTransform3D Translation(double x, double y, double z, string unit) => new([1, 0, 0, x, 0, 1, 0, y, 0, 0, 1, z], unit);
+    public static AffineTransform3D Shift(double x, double y, double z, string unit) => new([1, 0, 0, x, 0, 1, 0, y, 0, 0, 1, z], unit);
 
     public override string Kind => "affine";
 
@@ -41,6 +41,10 @@ public sealed class AffineTransform3D : SpatialTransform
     /// <summary>The 3x4 top rows, row-major (a method, not a property: PowerShell's formatter cannot show spans).</summary>
     public ReadOnlySpan<double> GetParameters() => _m;
 
+    /// <summary>The translation column t (where the origin goes), x, y, z.</summary>
+    public (double X, double Y, double Z) Translation => (_m[3], _m[7], _m[11]);
+
+    /// <summary>Determinant of the linear part: the volume change (1 for rigid maps, negative for mirrors).</summary>
     public double Determinant =>
         _m[0] * (_m[5] * _m[10] - _m[6] * _m[9]) - _m[1] * (_m[4] * _m[10] - _m[6] * _m[8]) + _m[2] * (_m[4] * _m[9] - _m[5] * _m[8]);
 

@@ -69,6 +69,9 @@ public sealed class LocalAffineTransform : SpatialTransform
     /// <summary>Per block (z, y, x order), whether its affine was estimated (false: filled from neighbours).</summary>
     public IReadOnlyList<bool> Estimated { get; }
 
+    /// <summary>How many blocks have an estimated (not filled) affine.</summary>
+    public int EstimatedBlocks => Estimated.Count(e => e);
+
     /// <summary>The affine of block (bx, by, bz), in the volume frame.</summary>
     public AffineTransform3D BlockAffine(int bx, int by, int bz) =>
         new(_params.AsSpan(12 * ((bz * BlockCounts.Y + by) * BlockCounts.X + bx), 12), Unit);

@@ -117,7 +117,7 @@ public class FeatureAffineTests(ITestOutputHelper output)
     public void AnInitialTransformLeavesOnlyTheResidual()
     {
         // Start from a translation-only guess; the result is what acts first on top of it.
-        var guess = AffineTransform3D.Translation(2, -1.5, 1, "micrometer");
+        var guess = AffineTransform3D.Shift(2, -1.5, 1, "micrometer");
         using var fv = AffinePair.Volume(AffinePair.Fixed, AffinePair.Grid);
         using var mv = AffinePair.Volume(AffinePair.Moving, AffinePair.Grid);
         var result = FeatureAffine.Align(new VolumeView(fv), new VolumeView(mv), AffinePair.Options, guess);

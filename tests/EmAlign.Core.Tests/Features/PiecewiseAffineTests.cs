@@ -119,7 +119,7 @@ public class PiecewiseAffineTests(ITestOutputHelper output)
     {
         // Blobs only in the left half: blocks on the right find no spots and take their neighbours' affines.
         var blobs = SyntheticBlobs.RandomBlobs(Grid with { SizeX = 96 }, 400, 1.2, 2.2, seed: 41);
-        var shift = AffineTransform3D.Translation(0.6, -0.4, 0.3, Grid.Unit);
+        var shift = AffineTransform3D.Shift(0.6, -0.4, 0.3, Grid.Unit);
         var fix = SyntheticBlobs.Render(Grid, blobs, AffineTransform3D.Identity(Grid.Unit), 20, seed: 42);
         var mov = SyntheticBlobs.Render(Grid, blobs, shift, 20, seed: 43);
         using var fv = AffinePair.Volume(fix, Grid);

@@ -38,7 +38,7 @@ public class LocalAffineTests
 
     private static readonly VoxelGrid Grid = new(96, 80, 20, 0.5, 0.5, 1, 0, 0, 0, "micrometer");
 
-    private static AffineTransform3D Shift(double x, double y, double z) => AffineTransform3D.Translation(x, y, z, "micrometer");
+    private static AffineTransform3D Shift(double x, double y, double z) => AffineTransform3D.Shift(x, y, z, "micrometer");
 
     [Fact]
     public void EqualBlocksGiveTheirAffineAndMissingBlocksAreFilled()

@@ -35,7 +35,7 @@ public class ResamplerTests
     public void WholeVoxelShiftsMoveDataAndFillTheRestWithBackground()
     {
         // T(p) = p + 2 voxels in x: out(x) = source(x + 2).
-        var shift = AffineTransform3D.Translation(2 * Grid.SpacingX, 0, 0, Grid.Unit);
+        var shift = AffineTransform3D.Shift(2 * Grid.SpacingX, 0, 0, Grid.Unit);
         var result = Resampler.Resample(Source, Grid, shift, Grid, Interpolation.Linear, background: -1);
         for (long z = 0; z < Grid.SizeZ; z++)
             for (long y = 0; y < Grid.SizeY; y++)
@@ -52,7 +52,7 @@ public class ResamplerTests
     public void LinearFunctionsAreReproducedBetweenVoxels(Interpolation interpolation)
     {
         var linear = Ramp(Grid, (x, y, z) => 2 * x - 3 * y + 5 * z);
-        var t = AffineTransform3D.Translation(0.3 * Grid.SpacingX, 0.45 * Grid.SpacingY, 0.2 * Grid.SpacingZ, Grid.Unit);
+        var t = AffineTransform3D.Shift(0.3 * Grid.SpacingX, 0.45 * Grid.SpacingY, 0.2 * Grid.SpacingZ, Grid.Unit);
         var result = Resampler.Resample(linear, Grid, t, Grid, interpolation);
         // Away from the far faces (where samples fall past the last voxel) values are exact.
         for (long z = 1; z < Grid.SizeZ - 2; z++)
@@ -89,7 +89,7 @@ public class ResamplerTests
     {
         var two = Source.Concat(Source.Select(s => -s)).ToArray();
         using var v = MemoryVolume(two, Grid, channels: 2);
-        var t = AffineTransform3D.Translation(0.2, -0.3, 0.5, Grid.Unit);
+        var t = AffineTransform3D.Shift(0.2, -0.3, 0.5, Grid.Unit);
         var r = Resampler.Resample(v, 0, t, Grid.Sub(new Box3(2, 3, 1, 10, 9, 4)));
         Assert.Equal(2 * 10 * 9 * 4, r.Length);
         for (int i = 0; i < r.Length / 2; i++) Assert.Equal(-r[i], r[r.Length / 2 + i], 4);
@@ -109,7 +109,7 @@ public class ResamplerTests
             moving.Write<byte>(0, moving.Bounds, bytes);
             using var like = new EmVolume("like", "memory", "", [new VolumeLevel(Mag.One, new MemoryChunkedArray(DataType.UInt16, [6, 9, 11], [6, 9, 11]))],
                 new VoxelSize(1000, 1000, 2000, "nanometer"));
-            var t = AffineTransform3D.Translation(300, -200, 100, "nanometer");
+            var t = AffineTransform3D.Shift(300, -200, 100, "nanometer");
             string dst = Path.Combine(dir, "warped.tif");
             var result = VolumeWarper.Export(moving, dst, new WarpOptions { Like = like, Transform = t, Interpolation = Interpolation.Linear });
             Assert.Equal("tiff", result.Format);

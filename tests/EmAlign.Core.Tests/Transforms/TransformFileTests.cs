@@ -39,7 +39,7 @@ public sealed class TransformFileTests : IDisposable
     [Fact]
     public void LocalAffinesAndChainsRoundTrip()
     {
-        var affines = Enumerable.Range(0, 6).Select(i => i == 2 ? null : (AffineTransform3D?)AffineTransform3D.Translation(i, -i, 0.5 * i, "nanometer")).ToArray();
+        var affines = Enumerable.Range(0, 6).Select(i => i == 2 ? null : (AffineTransform3D?)AffineTransform3D.Shift(i, -i, 0.5 * i, "nanometer")).ToArray();
         var local = new LocalAffineTransform(Grid, (8, 8, 6), (4, 4, 3), affines);
         var chain = new TransformChain([A, local]);
         string path = Path.Combine(_dir, "chain.json");
