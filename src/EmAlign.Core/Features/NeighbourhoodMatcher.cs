@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using EmAlign.Transforms;
 
@@ -66,41 +67,75 @@ public static class NeighbourhoodMatcher
         }
 
         var best = new SpotMatch?[n];
-        // Screening scores one fixed spot against all moving spots at once: Lc long multiply-adds over a transposed matrix.
-        float[] coarseT = screen ? b.CoarseTransposed() : [];
-        int lc = a.CoarseLength;
-        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = maxParallelism, CancellationToken = ct },
-            () => (Index: new int[k], Score: new float[k], All: new float[screen ? m : 0]),
-            (i, _, top) =>
+        // Screening scores a tile of fixed spots against all moving spots at once (an outer-product kernel over the
+        // transposed coarse matrix, whose columns are padded to whole SIMD vectors).
+        int stride = screen ? (m + Vector<float>.Count - 1) / Vector<float>.Count * Vector<float>.Count : 0;
+        float[] coarseT = screen ? b.CoarseTransposed(stride) : [];
+        int tiles = (n + Tile - 1) / Tile;
+        Parallel.For(0, tiles, new ParallelOptions { MaxDegreeOfParallelism = maxParallelism, CancellationToken = ct },
+            () => (Index: new int[k], Score: new float[k], All: new float[Tile * stride]),
+            (tile, _, top) =>
             {
-                int count = 0;
-                if (screen)
+                int i0 = tile * Tile, rows = Math.Min(Tile, n - i0);
+                if (screen) ScreenTile(a, i0, rows, coarseT, stride, top.All);
+                for (int t = 0; t < rows; t++)
                 {
-                    var ca = a.CoarseRow(i);
-                    var all = top.All.AsSpan();
-                    TensorPrimitives.Multiply(coarseT.AsSpan(0, m), ca[0], all);
-                    for (int l = 1; l < lc; l++) TensorPrimitives.MultiplyAdd(coarseT.AsSpan(l * m, m), ca[l], all, all);
-                    for (int j = 0; j < m; j++)
-                        if ((count < k || all[j] > top.Score[k - 1]) && Near(i, j)) Insert(top.Index, top.Score, ref count, j, all[j]);
+                    int i = i0 + t, count = 0;
+                    if (screen)
+                    {
+                        var all = top.All.AsSpan(t * stride, m);
+                        for (int j = 0; j < m; j++)
+                            if ((count < k || all[j] > top.Score[k - 1]) && Near(i, j)) Insert(top.Index, top.Score, ref count, j, all[j]);
+                    }
+                    else
+                    {
+                        for (int j = 0; j < m; j++)
+                            if (Near(i, j)) { top.Index[count] = j; count++; }
+                    }
+                    var fa = a.Row(i);
+                    int bestJ = -1;
+                    float bestR = float.NegativeInfinity;
+                    for (int c = 0; c < count; c++)
+                    {
+                        int j = top.Index[c];
+                        float r = TensorPrimitives.Dot(fa, b.Row(j));
+                        if (r > bestR) { bestR = r; bestJ = j; }
+                    }
+                    if (bestJ >= 0 && bestR > options.MatchThreshold) best[i] = new SpotMatch(i, bestJ, bestR);
                 }
-                else
-                {
-                    for (int j = 0; j < m; j++)
-                        if (Near(i, j)) { top.Index[count] = j; count++; }
-                }
-                var fa = a.Row(i);
-                int bestJ = -1;
-                float bestR = float.NegativeInfinity;
-                for (int c = 0; c < count; c++)
-                {
-                    int j = top.Index[c];
-                    float r = TensorPrimitives.Dot(fa, b.Row(j));
-                    if (r > bestR) { bestR = r; bestJ = j; }
-                }
-                if (bestJ >= 0 && bestR > options.MatchThreshold) best[i] = new SpotMatch(i, bestJ, bestR);
                 return top;
             }, _ => { });
         return [.. best.Where(x => x is not null).Select(x => x!.Value)];
+    }
+
+    private const int Tile = 4;
+
+    /// <summary>
+    /// scores[t, j] = coarse(i0 + t) · coarse_moving(j) for <paramref name="rows"/> fixed spots: per coarse element,
+    /// one load of a vector of moving values feeds one multiply-add per fixed spot.
+    /// </summary>
+    private static void ScreenTile(Neighbourhoods a, int i0, int rows, float[] coarseT, int stride, float[] scores)
+    {
+        int lc = a.CoarseLength, w = Vector<float>.Count;
+        Span<float> coef = stackalloc float[Tile * lc];
+        coef.Clear();
+        for (int t = 0; t < rows; t++) a.CoarseRow(i0 + t).CopyTo(coef.Slice(t * lc, lc));
+        for (int j = 0; j < stride; j += w)
+        {
+            Vector<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (int l = 0; l < lc; l++)
+            {
+                var v = new Vector<float>(coarseT, l * stride + j);
+                s0 += v * coef[l];
+                s1 += v * coef[lc + l];
+                s2 += v * coef[2 * lc + l];
+                s3 += v * coef[3 * lc + l];
+            }
+            s0.CopyTo(scores, j);
+            s1.CopyTo(scores, stride + j);
+            s2.CopyTo(scores, 2 * stride + j);
+            s3.CopyTo(scores, 3 * stride + j);
+        }
     }
 
     /// <summary>Keeps the <c>index.Length</c> highest scores seen so far, sorted descending.</summary>
@@ -127,12 +162,12 @@ public static class NeighbourhoodMatcher
         public ReadOnlySpan<float> Row(int i) => _full.AsSpan(i * Length, Length);
         public ReadOnlySpan<float> CoarseRow(int i) => _coarse.AsSpan(i * CoarseLength, CoarseLength);
 
-        /// <summary>The coarse rows as columns: element (l, j) at l·Count + j.</summary>
-        public float[] CoarseTransposed()
+        /// <summary>The coarse rows as columns: element (l, j) at l·stride + j (stride ≥ Count; padding zero).</summary>
+        public float[] CoarseTransposed(int stride)
         {
-            var t = new float[_coarse.Length];
+            var t = new float[CoarseLength * stride];
             for (int j = 0; j < Count; j++)
-                for (int l = 0; l < CoarseLength; l++) t[l * Count + j] = _coarse[j * CoarseLength + l];
+                for (int l = 0; l < CoarseLength; l++) t[l * stride + j] = _coarse[j * CoarseLength + l];
             return t;
         }
 
@@ -145,33 +180,34 @@ public static class NeighbourhoodMatcher
             var set = new Neighbourhoods { Count = spots.Count, Length = lx * ly * lz, CoarseLength = cx * cy * cz };
             set._full = new float[(long)set.Count * set.Length];
             set._coarse = new float[(long)set.Count * set.CoarseLength];
-            Parallel.For(0, spots.Count, new ParallelOptions { MaxDegreeOfParallelism = maxParallelism }, () => new float[set.CoarseLength], (i, _, counts) =>
+            // Coarse cell of each position along x (per row the y and z cells are fixed), and cell sizes for the means.
+            var cellX = Enumerable.Range(0, lx).Select(x => x / px).ToArray();
+            var cellCount = new float[set.CoarseLength];
+            for (int z = 0; z < lz; z++)
+                for (int y = 0; y < ly; y++)
+                    for (int x = 0; x < lx; x++) cellCount[((z / pz) * cy + y / py) * cx + cellX[x]]++;
+            Parallel.For(0, spots.Count, new ParallelOptions { MaxDegreeOfParallelism = maxParallelism }, i =>
             {
                 var s = spots[i];
                 int x0 = (int)Math.Round(s.X) - r.X, y0 = (int)Math.Round(s.Y) - r.Y, z0 = (int)Math.Round(s.Z) - r.Z;
+                bool inside = x0 >= 0 && x0 + lx <= nx;
                 var row = set._full.AsSpan(i * set.Length, set.Length);
                 var coarse = set._coarse.AsSpan(i * set.CoarseLength, set.CoarseLength);
-                counts.AsSpan().Clear();
                 for (int z = 0; z < lz; z++)
                     for (int y = 0; y < ly; y++)
                     {
                         int zz = Math.Clamp(z0 + z, 0, nz - 1), yy = Math.Clamp(y0 + y, 0, ny - 1);
                         int src = (zz * ny + yy) * nx;
-                        int dst = (z * ly + y) * lx;
-                        for (int x = 0; x < lx; x++)
-                        {
-                            float v = image[src + Math.Clamp(x0 + x, 0, nx - 1)];
-                            row[dst + x] = v;
-                            int c = ((z / pz) * cy + y / py) * cx + x / px;
-                            coarse[c] += v;
-                            counts[c]++;
-                        }
+                        var dst = row.Slice((z * ly + y) * lx, lx);
+                        if (inside) image.AsSpan(src + x0, lx).CopyTo(dst);
+                        else for (int x = 0; x < lx; x++) dst[x] = image[src + Math.Clamp(x0 + x, 0, nx - 1)];
+                        var cells = coarse.Slice(((z / pz) * cy + y / py) * cx, cx);
+                        for (int x = 0; x < lx; x++) cells[cellX[x]] += dst[x];
                     }
-                TensorPrimitives.Divide(coarse, counts, coarse);
+                TensorPrimitives.Divide(coarse, cellCount, coarse);
                 Normalize(row);
                 Normalize(coarse);
-                return counts;
-            }, _ => { });
+            });
             return set;
         }
 
