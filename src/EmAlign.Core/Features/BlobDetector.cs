@@ -35,10 +35,13 @@ public sealed record SpotDetectionOptions
 
 /// <summary>
 /// Multi-scale Laplacian-of-Gaussian blob detection in 3D or 2D (a single-plane grid), on anisotropic voxels.
-/// The scale space is built incrementally (each scale blurs the previous one by the missing sigma) with separable SIMD
+/// The image is first block-averaged as far as the smallest scale allows (see <see cref="MinWorkingSigma"/>); the scale
+/// space is then built incrementally (each scale blurs the previous one by the missing sigma) with separable SIMD
 /// filters; the scale-normalised response -Σ σ_a² ∂²_a(G*I) (σ_a in voxels of axis a, i.e. σ² times the physical
-/// Laplacian) is kept for three scales at a time, and peaks are local maxima over space and scale
-/// (3×3×3×3 neighbourhood, 3×3×3 in 2D). Memory: five float copies of the image.
+/// Laplacian) is kept for three scales at a time, and peaks are local maxima over space and scale (3×3×3×3
+/// neighbourhood, 3×3×3 in 2D), refined to sub-voxel positions and mapped back to the input grid. Overlapping blobs are
+/// suppressed strongest first (skimage drops the smaller one instead), then the brightest N are kept.
+/// Memory: five float copies of the working (block-averaged) image.
 /// </summary>
 public static class BlobDetector
 {
