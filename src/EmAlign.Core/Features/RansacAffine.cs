@@ -79,6 +79,7 @@ public static class RansacAffine
             double w = (double)count / n;
             double fail = 1 - Math.Pow(w, s);
             if (fail <= 0) { limit = iterations + 1; continue; }
+            if (fail >= 1) continue; // w^s below double precision: no estimate, keep the cap
             double needed = Math.Log(1 - options.Confidence) / Math.Log(fail);
             if (needed < limit) limit = Math.Max(iterations + 1, (long)Math.Ceiling(needed));
         }
