@@ -69,8 +69,9 @@ public static class BlobDetector
         int nx = (fnx + f[0] - 1) / f[0], ny = (fny + f[1] - 1) / f[1], nz = (fnz + f[2] - 1) / f[2];
         int n = nx * ny * nz;
         var g = f.All(v => v == 1) ? (float[])image.Clone() : BlockMean(image, fnx, fny, fnz, f, nx, ny, nz, po);
-        var tmp = new float[n];
-        var responses = new[] { new float[n], new float[n], new float[n] };
+        // Every pass overwrites these completely, so they need no zeroing.
+        var tmp = GC.AllocateUninitializedArray<float>(n);
+        var responses = new[] { GC.AllocateUninitializedArray<float>(n), GC.AllocateUninitializedArray<float>(n), GC.AllocateUninitializedArray<float>(n) };
         var candidates = new List<Spot>[nz];
         for (int z = 0; z < nz; z++) candidates[z] = [];
         // Block averaging already blurred by a box of width f: variance (f² - 1) / 12 full voxels.
