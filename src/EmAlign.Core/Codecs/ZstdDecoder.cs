@@ -1,0 +1,817 @@
+using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using EmAlign.Diagnostics;
+using static EmAlign.Codecs.ZstdFormat;
+
+namespace EmAlign.Codecs;
+
+/// <summary>
+/// Zstandard frame decoder (RFC 8878) writing straight into the caller's buffer. Per-thread instance: its
+/// scratch (literal buffer, Huffman and FSE tables) lives in pinned arrays so hot loops run on pointers.
+/// Copies may run up to <see cref="WildSlack"/> bytes past the current position, but never past the end of
+/// the frame's declared content (or of the destination when a frame declares none).
+/// </summary>
+internal sealed unsafe class ZstdDecoder
+{
+    /// <summary>Bytes a wild copy may write past the end of what it must copy.</summary>
+    private const int WildSlack = 32;
+
+    [ThreadStatic] private static ZstdDecoder? t_instance;
+
+    public static ZstdDecoder ForThread => t_instance ??= new ZstdDecoder();
+
+    // Predefined tables (RFC 8878 §3.1.1.3.2.2), built once; the arrays are pinned so the pointers stay valid.
+    private static readonly ZstdSeqEntry[] DefaultTables = GC.AllocateArray<ZstdSeqEntry>(
+        (1 << LiteralLengthDefaultLog) + (1 << MatchLengthDefaultLog) + (1 << OffsetDefaultLog), pinned: true);
+    private static readonly ZstdSeqEntry* DefaultLiteralLengths, DefaultMatchLengths, DefaultOffsets;
+
+    // Scratch: literal buffer (with slack for wild copies), Huffman table, FSE tables. Pinned, owned by this instance.
+    private readonly byte[] _literalArray = GC.AllocateUninitializedArray<byte>(BlockSizeMax + WildSlack, pinned: true);
+    private readonly ushort[] _huffmanArray = GC.AllocateArray<ushort>(1 << HuffmanLogMax, pinned: true);
+    private readonly ZstdSeqEntry[] _tableArray = GC.AllocateArray<ZstdSeqEntry>(
+        (1 << LiteralLengthLogMax) + (1 << MatchLengthLogMax) + (1 << OffsetLogMax), pinned: true);
+    private readonly byte* _literals;
+    private readonly ushort* _huffman;
+    // The current literal-length, match-length and offset tables, always at these fixed places (predefined ones
+    // are copied in) so the sequence loop needs a single base pointer.
+    private readonly ZstdSeqEntry* _llOwn, _mlOwn, _ofOwn;
+    private const int MatchLengthTableOffset = 1 << LiteralLengthLogMax, OffsetTableOffset = MatchLengthTableOffset + (1 << MatchLengthLogMax);
+
+    // Per-frame state: tables reusable by later blocks (repeat modes, treeless literals) and repeat offsets.
+    private int _huffmanLog;
+    private bool _haveSeqTables;
+    private int _llLog, _mlLog, _ofLog;
+    private nint _rep1, _rep2, _rep3;
+
+    static ZstdDecoder()
+    {
+        DefaultLiteralLengths = PointerTo(DefaultTables);
+        DefaultMatchLengths = DefaultLiteralLengths + (1 << LiteralLengthDefaultLog);
+        DefaultOffsets = DefaultMatchLengths + (1 << MatchLengthDefaultLog);
+        ZstdFse.BuildSeqTable(DefaultLiteralLengths, DefaultLiteralLengthNorm, LiteralLengthDefaultLog, LiteralLengthBase, LiteralLengthBits);
+        ZstdFse.BuildSeqTable(DefaultMatchLengths, DefaultMatchLengthNorm, MatchLengthDefaultLog, MatchLengthBase, MatchLengthBits);
+        ZstdFse.BuildSeqTable(DefaultOffsets, DefaultOffsetNorm, OffsetDefaultLog, default, default);
+    }
+
+    private ZstdDecoder()
+    {
+        _literals = PointerTo(_literalArray);
+        _huffman = PointerTo(_huffmanArray);
+        _llOwn = PointerTo(_tableArray);
+        _mlOwn = _llOwn + MatchLengthTableOffset;
+        _ofOwn = _llOwn + OffsetTableOffset;
+    }
+
+    /// <summary>Address of a pinned array's first element.</summary>
+    private static T* PointerTo<T>(T[] pinned) where T : unmanaged =>
+        (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned));
+
+    /// <summary>Decodes every frame of <paramref name="src"/> into <paramref name="dst"/>; returns bytes written.</summary>
+    public int Decompress(ReadOnlySpan<byte> src, Span<byte> dst)
+    {
+        if (src.IsEmpty) throw Corrupt("the input is empty");
+        fixed (byte* s0 = src)
+        fixed (byte* d0 = dst)
+        {
+            byte* ip = s0, iend = s0 + src.Length;
+            byte* op = d0, oend = d0 + dst.Length;
+            while (ip < iend)
+            {
+                if (iend - ip < 4) throw Corrupt($"{iend - ip} stray bytes after the last frame");
+                uint magic = Unsafe.ReadUnaligned<uint>(ip);
+                if (magic == FrameMagic)
+                {
+                    op = DecodeFrame(ref ip, iend, op, oend);
+                }
+                else if ((magic & SkippableMagicMask) == SkippableMagic)
+                {
+                    if (iend - ip < 8) throw Corrupt("truncated skippable frame header");
+                    uint size = Unsafe.ReadUnaligned<uint>(ip + 4);
+                    if (size > (ulong)(iend - ip - 8)) throw Corrupt("truncated skippable frame");
+                    ip += 8 + (nint)size;
+                }
+                else
+                {
+                    throw Corrupt($"unknown frame magic 0x{magic:X8} at byte {ip - s0} (expected 0xFD2FB528)");
+                }
+            }
+            return (int)(op - d0);
+        }
+    }
+
+    /// <summary>Parsed frame header (RFC 8878 §3.1.1.1).</summary>
+    internal readonly struct FrameHeader
+    {
+        public readonly int HeaderSize;
+        public readonly long ContentSize; // -1 when not declared
+        public readonly ulong WindowSize;
+        public readonly bool Checksum;
+
+        private FrameHeader(int headerSize, long contentSize, ulong windowSize, bool checksum)
+        {
+            HeaderSize = headerSize;
+            ContentSize = contentSize;
+            WindowSize = windowSize;
+            Checksum = checksum;
+        }
+
+        /// <summary>Parses the header at <paramref name="ip"/> (after the magic number).</summary>
+        public static FrameHeader Parse(byte* ip, byte* iend)
+        {
+            if (iend - ip < 1) throw Corrupt("truncated frame header");
+            byte fhd = ip[0];
+            if ((fhd & 0x08) != 0) throw Corrupt("reserved frame header bit is set");
+            int fcsFlag = fhd >> 6, didFlag = fhd & 3;
+            bool single = (fhd & 0x20) != 0;
+            int didSize = didFlag == 3 ? 4 : didFlag;
+            int fcsSize = fcsFlag == 0 ? (single ? 1 : 0) : 1 << fcsFlag;
+            int size = 1 + (single ? 0 : 1) + didSize + fcsSize;
+            if (iend - ip < size) throw Corrupt("truncated frame header");
+            byte* p = ip + 1;
+            ulong window = 0;
+            if (!single)
+            {
+                int exponent = p[0] >> 3, mantissa = p[0] & 7;
+                int windowLog = 10 + exponent;
+                if (windowLog > WindowLogMax) throw Corrupt($"window of 2^{windowLog} bytes exceeds the 2^{WindowLogMax} limit");
+                ulong windowBase = 1UL << windowLog;
+                window = windowBase + (windowBase >> 3) * (ulong)mantissa;
+                p++;
+            }
+            ulong dictionary = ReadLittle(p, didSize);
+            p += didSize;
+            if (dictionary != 0)
+                throw new CorruptDataException($"zstd frame needs dictionary {dictionary}; zstd dictionaries are not supported.");
+            long contentSize = -1;
+            if (fcsSize > 0)
+            {
+                ulong fcs = ReadLittle(p, fcsSize) + (fcsSize == 2 ? 256UL : 0UL);
+                if (fcs > long.MaxValue) throw Corrupt("frame content size is out of range");
+                contentSize = (long)fcs;
+            }
+            if (single) window = (ulong)contentSize;
+            return new FrameHeader(size, contentSize, window, (fhd & 0x04) != 0);
+        }
+
+        private static ulong ReadLittle(byte* p, int n)
+        {
+            ulong v = 0;
+            for (int i = 0; i < n; i++) v |= (ulong)p[i] << (8 * i);
+            return v;
+        }
+    }
+
+    private byte* DecodeFrame(ref byte* ip, byte* iend, byte* op, byte* oend)
+    {
+        var header = FrameHeader.Parse(ip + 4, iend);
+        ip += 4 + header.HeaderSize;
+        byte* frameStart = op;
+        byte* frameEnd = oend;
+        if (header.ContentSize >= 0)
+        {
+            if (header.ContentSize > oend - op)
+                throw new CorruptDataException($"zstd frame declares {header.ContentSize} bytes but only {oend - op} bytes of output are expected.");
+            frameEnd = op + (nint)header.ContentSize;
+        }
+        int blockMax = (int)Math.Min(header.WindowSize, (ulong)BlockSizeMax);
+        _huffmanLog = 0;
+        _haveSeqTables = false;
+        _rep1 = 1;
+        _rep2 = 4;
+        _rep3 = 8;
+        while (true)
+        {
+            if (iend - ip < 3) throw Corrupt("truncated block header");
+            uint bh = ip[0] | (uint)ip[1] << 8 | (uint)ip[2] << 16;
+            ip += 3;
+            bool last = (bh & 1) != 0;
+            int type = (int)(bh >> 1) & 3;
+            int size = (int)(bh >> 3);
+            if (size > blockMax) throw Corrupt($"block of {size} bytes exceeds the {blockMax}-byte maximum");
+            switch (type)
+            {
+                case 0:
+                    if (iend - ip < size) throw Corrupt("truncated raw block");
+                    if (frameEnd - op < size) throw TooLarge(frameEnd, frameStart);
+                    Buffer.MemoryCopy(ip, op, size, size);
+                    ip += size;
+                    op += size;
+                    break;
+                case 1:
+                    if (iend - ip < 1) throw Corrupt("truncated RLE block");
+                    if (frameEnd - op < size) throw TooLarge(frameEnd, frameStart);
+                    new Span<byte>(op, size).Fill(*ip);
+                    ip += 1;
+                    op += size;
+                    break;
+                case 2:
+                    if (iend - ip < size) throw Corrupt("truncated compressed block");
+                    byte* blockStart = op;
+                    op = DecodeCompressedBlock(ip, ip + size, op, frameStart, frameEnd, blockMax);
+                    if (op - blockStart > blockMax) throw Corrupt($"block decodes to more than {blockMax} bytes");
+                    ip += size;
+                    break;
+                default:
+                    throw Corrupt("reserved block type");
+            }
+            if (last) break;
+        }
+        if (header.ContentSize >= 0 && op != frameEnd)
+            throw Corrupt($"frame holds {op - frameStart} bytes but declares {header.ContentSize}");
+        if (header.Checksum)
+        {
+            if (iend - ip < 4) throw Corrupt("truncated content checksum");
+            uint stored = Unsafe.ReadUnaligned<uint>(ip);
+            ip += 4;
+            uint actual = (uint)XxHash64.Compute(new ReadOnlySpan<byte>(frameStart, (int)(op - frameStart)));
+            if (stored != actual) throw Corrupt($"content checksum 0x{actual:X8} does not match the stored 0x{stored:X8}");
+        }
+        return op;
+    }
+
+    /// <summary>The frame would exceed its declared size or the destination (the decompression-bomb guard).</summary>
+    /// <summary>Sum of the declared content sizes of all frames (see <see cref="Zstd.TryGetDecompressedSize"/>).</summary>
+    public static bool TryGetDecompressedSize(ReadOnlySpan<byte> src, out long size)
+    {
+        size = 0;
+        if (src.IsEmpty) throw Corrupt("the input is empty");
+        fixed (byte* s0 = src)
+        {
+            byte* ip = s0, iend = s0 + src.Length;
+            while (ip < iend)
+            {
+                if (iend - ip < 8) throw Corrupt("truncated frame");
+                uint magic = Unsafe.ReadUnaligned<uint>(ip);
+                if ((magic & SkippableMagicMask) == SkippableMagic)
+                {
+                    uint skip = Unsafe.ReadUnaligned<uint>(ip + 4);
+                    if (skip > (ulong)(iend - ip - 8)) throw Corrupt("truncated skippable frame");
+                    ip += 8 + (nint)skip;
+                    continue;
+                }
+                if (magic != FrameMagic) throw Corrupt($"unknown frame magic 0x{magic:X8} at byte {ip - s0} (expected 0xFD2FB528)");
+                var header = FrameHeader.Parse(ip + 4, iend);
+                if (header.ContentSize < 0) return false;
+                size += header.ContentSize;
+                ip += 4 + header.HeaderSize;
+                while (true)
+                {
+                    if (iend - ip < 3) throw Corrupt("truncated block header");
+                    uint bh = ip[0] | (uint)ip[1] << 8 | (uint)ip[2] << 16;
+                    nint stored = ((bh >> 1) & 3) == 1 ? 1 : (nint)(bh >> 3);
+                    if (iend - ip - 3 < stored) throw Corrupt("truncated block");
+                    ip += 3 + stored;
+                    if ((bh & 1) != 0) break;
+                }
+                if (header.Checksum) ip += 4;
+                if (ip > iend) throw Corrupt("truncated content checksum");
+            }
+        }
+        return true;
+    }
+
+    private static CorruptDataException TooLarge(byte* frameEnd, byte* frameStart) =>
+        new($"zstd frame decodes to more than the {frameEnd - frameStart} bytes expected (declared content size or destination length).");
+
+    private byte* DecodeCompressedBlock(byte* ip, byte* iend, byte* op, byte* frameStart, byte* frameEnd, int blockMax)
+    {
+        ip = DecodeLiterals(ip, iend, blockMax, out int literalCount);
+        byte* lit = _literals, litEnd = _literals + literalCount;
+
+        if (ip >= iend) throw Corrupt("missing sequences section");
+        int nbSeq = *ip++;
+        if (nbSeq >= 128)
+        {
+            if (nbSeq == 255)
+            {
+                if (iend - ip < 2) throw Corrupt("truncated sequences header");
+                nbSeq = (ip[0] | ip[1] << 8) + 0x7F00;
+                ip += 2;
+            }
+            else
+            {
+                if (iend - ip < 1) throw Corrupt("truncated sequences header");
+                nbSeq = ((nbSeq - 128) << 8) + *ip++;
+            }
+        }
+        if (nbSeq == 0)
+        {
+            if (ip != iend) throw Corrupt("data after an empty sequences section");
+            if (frameEnd - op < literalCount) throw TooLarge(frameEnd, frameStart);
+            Buffer.MemoryCopy(lit, op, literalCount, literalCount);
+            return op + literalCount;
+        }
+        if (ip >= iend) throw Corrupt("truncated sequences header");
+        byte modes = *ip++;
+        if ((modes & 3) != 0) throw Corrupt("reserved bits of the compression modes are set");
+        ip = ReadSeqTable(ip, iend, modes >> 6, ref _llLog, _llOwn, DefaultLiteralLengths, LiteralLengthDefaultLog,
+            LiteralLengthLogMax, MaxLiteralLengthCode, LiteralLengthBase, LiteralLengthBits);
+        ip = ReadSeqTable(ip, iend, (modes >> 4) & 3, ref _ofLog, _ofOwn, DefaultOffsets, OffsetDefaultLog,
+            OffsetLogMax, MaxOffsetCode, default, default);
+        ip = ReadSeqTable(ip, iend, (modes >> 2) & 3, ref _mlLog, _mlOwn, DefaultMatchLengths, MatchLengthDefaultLog,
+            MatchLengthLogMax, MaxMatchLengthCode, MatchLengthBase, MatchLengthBits);
+        _haveSeqTables = true;
+        return DecodeSequences(ip, iend, nbSeq, op, frameEnd, frameStart, lit, litEnd);
+    }
+
+    private byte* ReadSeqTable(byte* ip, byte* iend, int mode, ref int log, ZstdSeqEntry* own,
+        ZstdSeqEntry* predefined, int predefinedLog, int maxLog, int maxSymbol, ReadOnlySpan<uint> baseValue, ReadOnlySpan<byte> extraBits)
+    {
+        switch (mode)
+        {
+            case 0:
+                Buffer.MemoryCopy(predefined, own, sizeof(ZstdSeqEntry) << predefinedLog, sizeof(ZstdSeqEntry) << predefinedLog);
+                log = predefinedLog;
+                return ip;
+            case 1:
+                {
+                    if (ip >= iend) throw Corrupt("truncated RLE sequence table");
+                    int symbol = *ip++;
+                    if (symbol > maxSymbol) throw Corrupt($"RLE sequence code {symbol} exceeds {maxSymbol}");
+                    own[0] = new ZstdSeqEntry
+                    {
+                        BaseValue = baseValue.IsEmpty ? 1u << symbol : baseValue[symbol],
+                        ExtraBits = baseValue.IsEmpty ? (byte)symbol : extraBits[symbol],
+                    };
+                    log = 0;
+                    return ip;
+                }
+            case 2:
+                {
+                    Span<short> norm = stackalloc short[maxSymbol + 1];
+                    int used = ZstdFse.ReadCounts(ip, iend, norm, maxLog, out int tableLog);
+                    ZstdFse.BuildSeqTable(own, norm, tableLog, baseValue, extraBits);
+                    log = tableLog;
+                    return ip + used;
+                }
+            default:
+                if (!_haveSeqTables) throw Corrupt("repeat sequence table mode without a previous table");
+                return ip;
+        }
+    }
+
+    // ---------------------------------------------------------------- literals
+
+    private byte* DecodeLiterals(byte* ip, byte* iend, int blockMax, out int count)
+    {
+        nint avail = (nint)(iend - ip);
+        if (avail < 1) throw Corrupt("empty compressed block");
+        int b0 = ip[0];
+        int type = b0 & 3, sizeFormat = (b0 >> 2) & 3;
+        if (type < 2)
+        {
+            int headerSize;
+            switch (sizeFormat)
+            {
+                case 1:
+                    if (avail < 2) throw Corrupt("truncated literals header");
+                    count = (b0 >> 4) + (ip[1] << 4);
+                    headerSize = 2;
+                    break;
+                case 3:
+                    if (avail < 3) throw Corrupt("truncated literals header");
+                    count = (b0 >> 4) + (ip[1] << 4) + (ip[2] << 12);
+                    headerSize = 3;
+                    break;
+                default:
+                    count = b0 >> 3;
+                    headerSize = 1;
+                    break;
+            }
+            if (count > blockMax) throw Corrupt($"{count} literals exceed the block maximum {blockMax}");
+            ip += headerSize;
+            if (type == 0)
+            {
+                if (iend - ip < count) throw Corrupt("truncated raw literals");
+                Buffer.MemoryCopy(ip, _literals, count, count);
+                return ip + count;
+            }
+            if (ip >= iend) throw Corrupt("truncated RLE literals");
+            new Span<byte>(_literals, count).Fill(*ip);
+            return ip + 1;
+        }
+
+        int hdr = sizeFormat < 2 ? 3 : sizeFormat == 2 ? 4 : 5;
+        if (avail < hdr) throw Corrupt("truncated literals header");
+        ulong h = 0;
+        for (int i = 0; i < hdr; i++) h |= (ulong)ip[i] << (8 * i);
+        int sizeBits = sizeFormat < 2 ? 10 : sizeFormat == 2 ? 14 : 18;
+        count = (int)(h >> 4) & ((1 << sizeBits) - 1);
+        int compressed = (int)(h >> (4 + sizeBits)) & ((1 << sizeBits) - 1);
+        bool fourStreams = sizeFormat != 0;
+        if (count > blockMax) throw Corrupt($"{count} literals exceed the block maximum {blockMax}");
+        ip += hdr;
+        if (iend - ip < compressed) throw Corrupt("truncated Huffman literals");
+        byte* cend = ip + compressed;
+        if (type == 2)
+        {
+            ip += ReadHuffmanTable(ip, cend);
+        }
+        else if (_huffmanLog == 0)
+        {
+            throw Corrupt("treeless literals without a previous Huffman table");
+        }
+        if (fourStreams) DecodeHuffman4(ip, cend, _literals, count);
+        else DecodeHuffmanStream(ip, (nint)(cend - ip), _literals, _literals + count);
+        return cend;
+    }
+
+    /// <summary>Reads a Huffman tree description (RFC 8878 §4.2.1) and builds the decoding table.</summary>
+    private int ReadHuffmanTable(byte* ip, byte* iend)
+    {
+        if (ip >= iend) throw Corrupt("missing Huffman tree description");
+        Span<byte> weights = stackalloc byte[256];
+        int header = ip[0], count, used;
+        if (header >= 128)
+        {
+            count = header - 127;
+            int bytes = (count + 1) >> 1;
+            if (iend - ip - 1 < bytes) throw Corrupt("truncated Huffman weights");
+            for (int i = 0; i < count; i++)
+            {
+                int b = ip[1 + (i >> 1)];
+                weights[i] = (byte)((i & 1) == 0 ? b >> 4 : b & 15);
+            }
+            used = 1 + bytes;
+        }
+        else
+        {
+            if (header == 0 || iend - ip - 1 < header) throw Corrupt("truncated Huffman weights");
+            count = DecodeWeights(ip + 1, header, weights);
+            used = 1 + header;
+        }
+        BuildHuffmanTable(weights, count);
+        return used;
+    }
+
+    /// <summary>FSE-compressed Huffman weights: two interleaved states over one bit stream.</summary>
+    internal static int DecodeWeights(byte* ip, int size, Span<byte> weights)
+    {
+        Span<short> norm = stackalloc short[HuffmanLogMax + 1];
+        int used = ZstdFse.ReadCounts(ip, ip + size, norm, WeightLogMax, out int tableLog);
+        int tableSize = 1 << tableLog;
+        Span<byte> symbol = stackalloc byte[tableSize], bits = stackalloc byte[tableSize];
+        Span<ushort> nextBase = stackalloc ushort[tableSize];
+        ZstdFse.BuildTable(norm, tableLog, symbol, bits, nextBase);
+        var br = new ZstdBitReader(ip + used, size - used);
+        uint s1 = br.Read((uint)tableLog), s2 = br.Read((uint)tableLog);
+        br.Reload();
+        int n = 0;
+        const int limit = 255;
+        while (true)
+        {
+            if (n > limit - 2) throw Corrupt("too many Huffman weights");
+            weights[n++] = symbol[(int)s1];
+            s1 = nextBase[(int)s1] + br.Read(bits[(int)s1]);
+            br.Reload();
+            if (br.Overflowed)
+            {
+                weights[n++] = symbol[(int)s2];
+                break;
+            }
+            if (n > limit - 2) throw Corrupt("too many Huffman weights");
+            weights[n++] = symbol[(int)s2];
+            s2 = nextBase[(int)s2] + br.Read(bits[(int)s2]);
+            br.Reload();
+            if (br.Overflowed)
+            {
+                weights[n++] = symbol[(int)s1];
+                break;
+            }
+        }
+        return n;
+    }
+
+    private void BuildHuffmanTable(Span<byte> weights, int count)
+    {
+        Span<int> rankCount = stackalloc int[HuffmanLogMax + 1];
+        uint total = 0;
+        for (int s = 0; s < count; s++)
+        {
+            int w = weights[s];
+            if (w > HuffmanLogMax) throw Corrupt($"Huffman weight {w} exceeds {HuffmanLogMax}");
+            if (w > 0) total += 1u << (w - 1);
+        }
+        if (total == 0) throw Corrupt("Huffman weights are all zero");
+        int maxBits = HighBit(total) + 1;
+        if (maxBits > HuffmanLogMax) throw Corrupt($"Huffman codes longer than {HuffmanLogMax} bits");
+        uint rest = (1u << maxBits) - total;
+        if ((rest & (rest - 1)) != 0) throw Corrupt("Huffman weights do not form a complete code");
+        if (count >= 256) throw Corrupt("too many Huffman symbols");
+        weights[count] = (byte)(HighBit(rest) + 1);
+        int symbols = count + 1;
+        for (int s = 0; s < symbols; s++) rankCount[weights[s]]++;
+        Span<int> start = stackalloc int[HuffmanLogMax + 2];
+        int next = 0;
+        for (int w = 1; w <= maxBits; w++)
+        {
+            start[w] = next;
+            next += rankCount[w] << (w - 1);
+        }
+        ushort* table = _huffman;
+        for (int s = 0; s < symbols; s++)
+        {
+            int w = weights[s];
+            if (w == 0) continue;
+            int length = 1 << (w - 1);
+            ushort entry = (ushort)(s | (maxBits + 1 - w) << 8);
+            new Span<ushort>(table + start[w], length).Fill(entry);
+            start[w] += length;
+        }
+        _huffmanLog = maxBits;
+    }
+
+    private void DecodeHuffman4(byte* ip, byte* iend, byte* dst, int count)
+    {
+        if (iend - ip < 10) throw Corrupt("truncated four-stream Huffman literals");
+        nint size1 = ip[0] | ip[1] << 8, size2 = ip[2] | ip[3] << 8, size3 = ip[4] | ip[5] << 8;
+        byte* s1 = ip + 6, s2 = s1 + size1, s3 = s2 + size2, s4 = s3 + size3;
+        if (s4 >= iend) throw Corrupt("Huffman jump table points past the literals");
+        int segment = (count + 3) >> 2;
+        if (count < 3 * segment) throw Corrupt("too few literals for four Huffman streams");
+        byte* o1 = dst, o2 = o1 + segment, o3 = o2 + segment, o4 = o3 + segment, oend = dst + count;
+        var b1 = new ZstdBitReader(s1, size1);
+        var b2 = new ZstdBitReader(s2, size2);
+        var b3 = new ZstdBitReader(s3, size3);
+        var b4 = new ZstdBitReader(s4, (nint)(iend - s4));
+        if (_huffmanLog <= 11) FastHuffman4(ref b1, ref b2, ref b3, ref b4, ref o1, ref o2, ref o3, ref o4, oend);
+        DecodeHuffmanTail(ref b1, o1, dst + segment);
+        DecodeHuffmanTail(ref b2, o2, dst + 2 * segment);
+        DecodeHuffmanTail(ref b3, o3, dst + 3 * segment);
+        DecodeHuffmanTail(ref b4, o4, oend);
+    }
+
+    /// <summary>
+    /// Interleaved four-stream loop while every stream has 8+ bytes left: a refill then leaves at least 57 bits,
+    /// enough for five codes of up to 11 bits without checks. Stream 4 has the shortest segment, so its room
+    /// bounds all four. State lives in locals (not the readers) so the JIT keeps it in registers.
+    /// </summary>
+    private void FastHuffman4(ref ZstdBitReader b1, ref ZstdBitReader b2, ref ZstdBitReader b3, ref ZstdBitReader b4,
+        ref byte* o1r, ref byte* o2r, ref byte* o3r, ref byte* o4r, byte* oend)
+    {
+        ushort* table = _huffman;
+        int shift = 64 - _huffmanLog;
+        ulong c1 = b1.Container, c2 = b2.Container, c3 = b3.Container, c4 = b4.Container;
+        int n1 = (int)b1.Consumed, n2 = (int)b2.Consumed, n3 = (int)b3.Consumed, n4 = (int)b4.Consumed;
+        byte* p1 = b1.Ptr, p2 = b2.Ptr, p3 = b3.Ptr, p4 = b4.Ptr;
+        byte* l1 = b1.Start + 8, l2 = b2.Start + 8, l3 = b3.Start + 8, l4 = b4.Start + 8;
+        byte* o1 = o1r, o2 = o2r, o3 = o3r, o4 = o4r;
+        byte* o4Limit = oend - 5;
+        while (o4 <= o4Limit && p1 >= l1 && p2 >= l2 && p3 >= l3 && p4 >= l4)
+        {
+            p1 -= n1 >> 3; n1 &= 7; c1 = Unsafe.ReadUnaligned<ulong>(p1);
+            p2 -= n2 >> 3; n2 &= 7; c2 = Unsafe.ReadUnaligned<ulong>(p2);
+            p3 -= n3 >> 3; n3 &= 7; c3 = Unsafe.ReadUnaligned<ulong>(p3);
+            p4 -= n4 >> 3; n4 &= 7; c4 = Unsafe.ReadUnaligned<ulong>(p4);
+            for (int k = 0; k < 5; k++)
+            {
+                uint e1 = table[(c1 << n1) >> shift];
+                uint e2 = table[(c2 << n2) >> shift];
+                uint e3 = table[(c3 << n3) >> shift];
+                uint e4 = table[(c4 << n4) >> shift];
+                n1 += (int)(e1 >> 8);
+                n2 += (int)(e2 >> 8);
+                n3 += (int)(e3 >> 8);
+                n4 += (int)(e4 >> 8);
+                o1[k] = (byte)e1;
+                o2[k] = (byte)e2;
+                o3[k] = (byte)e3;
+                o4[k] = (byte)e4;
+            }
+            o1 += 5;
+            o2 += 5;
+            o3 += 5;
+            o4 += 5;
+        }
+        b1.Container = c1; b1.Consumed = (uint)n1; b1.Ptr = p1;
+        b2.Container = c2; b2.Consumed = (uint)n2; b2.Ptr = p2;
+        b3.Container = c3; b3.Consumed = (uint)n3; b3.Ptr = p3;
+        b4.Container = c4; b4.Consumed = (uint)n4; b4.Ptr = p4;
+        o1r = o1;
+        o2r = o2;
+        o3r = o3;
+        o4r = o4;
+    }
+
+    private void DecodeHuffmanStream(byte* ip, nint size, byte* op, byte* oend)
+    {
+        var br = new ZstdBitReader(ip, size);
+        DecodeHuffmanTail(ref br, op, oend);
+    }
+
+    /// <summary>Decodes one Huffman stream from its current position to <paramref name="oend"/>, then checks it is used up.</summary>
+    private void DecodeHuffmanTail(ref ZstdBitReader br, byte* op, byte* oend)
+    {
+        ushort* table = _huffman;
+        int shift = 64 - _huffmanLog;
+        while (oend - op >= 4)
+        {
+            br.Reload();
+            if (br.Consumed > 64 - 4 * HuffmanLogMax) break;
+            for (int k = 0; k < 4; k++)
+            {
+                ushort e = table[(br.Container << (int)br.Consumed) >> shift];
+                br.Consumed += (uint)(e >> 8);
+                op[k] = (byte)e;
+            }
+            op += 4;
+        }
+        while (op < oend)
+        {
+            br.Reload();
+            ushort e = table[(br.Container << (int)br.Consumed) >> shift];
+            br.Consumed += (uint)(e >> 8);
+            *op++ = (byte)e;
+        }
+        if (!br.Finished) throw Corrupt("Huffman stream size does not match its literal count");
+    }
+
+    // ---------------------------------------------------------------- sequences
+
+    private byte* DecodeSequences(byte* ip, byte* iend, int nbSeq, byte* op, byte* oend, byte* prefixStart, byte* lit, byte* litEnd)
+    {
+        // The bit reader lives in locals so that the JIT keeps it in registers across the loop.
+        var reader = new ZstdBitReader(ip, (nint)(iend - ip));
+        ulong bits = reader.Container;
+        int consumed = (int)reader.Consumed;
+        byte* bp = reader.Ptr, bstart = reader.Start;
+        ZstdSeqEntry* tables = _llOwn;
+        uint llState = Take(bits, ref consumed, _llLog);
+        uint ofState = Take(bits, ref consumed, _ofLog);
+        uint mlState = Take(bits, ref consumed, _mlLog);
+        Refill(ref bits, ref consumed, ref bp, bstart);
+        nint rep1 = _rep1, rep2 = _rep2, rep3 = _rep3;
+        byte* oendFast = oend - WildSlack;
+
+        for (int left = nbSeq - 1; left >= 0; left--)
+        {
+            ZstdSeqEntry ll = tables[llState], ml = tables[MatchLengthTableOffset + mlState], of = tables[OffsetTableOffset + ofState];
+            nint offset;
+            int ofBits = of.ExtraBits;
+            if (ofBits > 1)
+            {
+                offset = (nint)(of.BaseValue + Take(bits, ref consumed, ofBits)) - 3;
+                rep3 = rep2;
+                rep2 = rep1;
+                rep1 = offset;
+            }
+            else
+            {
+                // Repeat offsets; a zero literal length shifts the meaning by one (RFC 8878 §3.1.1.5).
+                uint index = of.BaseValue + Take(bits, ref consumed, ofBits) + (ll.BaseValue == 0 ? 1u : 0u);
+                if (index == 1)
+                {
+                    offset = rep1;
+                }
+                else
+                {
+                    offset = index == 2 ? rep2 : index == 3 ? rep3 : rep1 - 1;
+                    if (index != 2) rep3 = rep2;
+                    rep2 = rep1;
+                    rep1 = offset;
+                }
+            }
+            nint matchLength = (nint)(ml.BaseValue + Take(bits, ref consumed, ml.ExtraBits));
+            // After a refill at least 57 bits are there: offset + match bits (<= 47) fit, and so do literal
+            // bits plus the three state updates (<= 42) unless all extra bits together exceed 30.
+            if (ofBits + ml.ExtraBits + ll.ExtraBits > 30) Refill(ref bits, ref consumed, ref bp, bstart);
+            nint litLength = (nint)(ll.BaseValue + Take(bits, ref consumed, ll.ExtraBits));
+            if (left != 0)
+            {
+                llState = ll.NextState + Take(bits, ref consumed, ll.StateBits);
+                mlState = ml.NextState + Take(bits, ref consumed, ml.StateBits);
+                ofState = of.NextState + Take(bits, ref consumed, of.StateBits);
+                Refill(ref bits, ref consumed, ref bp, bstart);
+            }
+
+            if (litLength > litEnd - lit) throw Corrupt("sequence uses more literals than the block holds");
+            nint total = litLength + matchLength;
+            if (total <= oendFast - op)
+            {
+                WildCopy(op, lit, litLength);
+                op += litLength;
+                lit += litLength;
+                if ((nuint)(offset - 1) >= (nuint)(op - prefixStart)) throw BadOffset(offset, op - prefixStart);
+                byte* match = op - offset;
+                if (offset >= 16) WildCopy(op, match, matchLength);
+                else OverlapCopy(op, match, offset, matchLength);
+                op += matchLength;
+            }
+            else
+            {
+                if (total > oendFast + WildSlack - op) throw TooLarge(oendFast + WildSlack, prefixStart);
+                Buffer.MemoryCopy(lit, op, litLength, litLength);
+                op += litLength;
+                lit += litLength;
+                if ((nuint)(offset - 1) >= (nuint)(op - prefixStart)) throw BadOffset(offset, op - prefixStart);
+                byte* match = op - offset;
+                if (offset >= matchLength) Buffer.MemoryCopy(match, op, matchLength, matchLength);
+                else for (nint k = 0; k < matchLength; k++) op[k] = match[k];
+                op += matchLength;
+            }
+        }
+        if (bp != bstart || consumed != 64) throw Corrupt("sequence bit stream size does not match its sequence count");
+        _rep1 = rep1;
+        _rep2 = rep2;
+        _rep3 = rep3;
+        nint rest = (nint)(litEnd - lit);
+        if (rest > oendFast + WildSlack - op) throw TooLarge(oendFast + WildSlack, prefixStart);
+        Buffer.MemoryCopy(lit, op, rest, rest);
+        return op + rest;
+    }
+
+    /// <summary>Reads <paramref name="n"/> bits (0..57 after a refill) of a backward stream held in locals.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Take(ulong bits, ref int consumed, int n)
+    {
+        uint v = (uint)((bits << consumed) >> 1 >> (63 - n));
+        consumed += n;
+        return v;
+    }
+
+    /// <summary>
+    /// <see cref="ZstdBitReader.Reload"/> on locals. In mid-stream at most 57 bits are read between refills, so
+    /// the fast step never goes back more than 8 bytes; near the start it stops at the start, and once bits run
+    /// out it leaves <paramref name="consumed"/> growing past 64 for the final check to catch.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Refill(ref ulong bits, ref int consumed, ref byte* ptr, byte* start)
+    {
+        if (ptr >= start + 8)
+        {
+            ptr -= consumed >> 3;
+            consumed &= 7;
+        }
+        else
+        {
+            if (ptr == start || consumed > 64) return;
+            nint bytes = consumed >> 3;
+            if (ptr - bytes < start) bytes = (nint)(ptr - start);
+            ptr -= bytes;
+            consumed -= (int)bytes * 8;
+        }
+        bits = Unsafe.ReadUnaligned<ulong>(ptr);
+    }
+
+    private static CorruptDataException BadOffset(nint offset, long available) =>
+        Corrupt($"match offset {offset} reaches before the start of the frame ({available} bytes decoded)");
+
+    /// <summary>
+    /// Copies 16 bytes, then 32 per step as two 16-byte moves in order, which stays correct for overlapping
+    /// source and destination at least 16 bytes apart. May write up to 31 bytes past <paramref name="length"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WildCopy(byte* dst, byte* src, nint length)
+    {
+        Vector128.Store(Vector128.Load(src), dst);
+        if (length <= 16) return;
+        byte* end = dst + length;
+        dst += 16;
+        src += 16;
+        do
+        {
+            Vector128.Store(Vector128.Load(src), dst);
+            Vector128.Store(Vector128.Load(src + 16), dst + 16);
+            dst += 32;
+            src += 32;
+        }
+        while (dst < end);
+    }
+
+    /// <summary>
+    /// Match copy for offsets below 16, where source and destination overlap: the first 8 bytes are spread so the
+    /// distance becomes at least 8, the next 8 follow; the rest is copied from a whole number of periods back
+    /// (at least 16 bytes), so wide moves apply. May write up to 31 bytes past the end.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OverlapCopy(byte* op, byte* match, nint offset, nint length)
+    {
+        byte* end = op + length;
+        if (offset < 8)
+        {
+            op[0] = match[0];
+            op[1] = match[1];
+            op[2] = match[2];
+            op[3] = match[3];
+            match += Spread32[(int)offset];
+            Unsafe.WriteUnaligned(op + 4, Unsafe.ReadUnaligned<uint>(match));
+            match -= Spread64[(int)offset];
+        }
+        else
+        {
+            Unsafe.WriteUnaligned(op, Unsafe.ReadUnaligned<ulong>(match));
+        }
+        Unsafe.WriteUnaligned(op + 8, Unsafe.ReadUnaligned<ulong>(match + 8));
+        if (length <= 16) return;
+        op += 16;
+        nint period = offset * ((16 + offset - 1) / offset);
+        WildCopy(op, op - period, (nint)(end - op));
+    }
+
+    private static ReadOnlySpan<byte> Spread32 => [0, 1, 2, 1, 4, 4, 4, 4];
+    private static ReadOnlySpan<byte> Spread64 => [8, 8, 8, 7, 8, 9, 10, 11];
+}
