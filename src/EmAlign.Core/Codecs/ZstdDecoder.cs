@@ -279,7 +279,13 @@ internal sealed unsafe class ZstdDecoder
 
     private byte* DecodeCompressedBlock(byte* ip, byte* iend, byte* op, byte* frameStart, byte* frameEnd, int blockMax)
     {
-        ip = DecodeLiterals(ip, iend, blockMax, out int literalCount);
+        ip = DecodeLiterals(ip, iend, blockMax, op, frameEnd, out int literalCount, out bool inPlace);
+        if (inPlace)
+        {
+            // A block of literals only, decoded straight into the output (the sequences byte is 0).
+            if (ip + 1 != iend) throw Corrupt("data after an empty sequences section");
+            return op + literalCount;
+        }
         byte* lit = _literals, litEnd = _literals + literalCount;
 
         if (ip >= iend) throw Corrupt("missing sequences section");
@@ -356,7 +362,11 @@ internal sealed unsafe class ZstdDecoder
 
     // ---------------------------------------------------------------- literals
 
-    private byte* DecodeLiterals(byte* ip, byte* iend, int blockMax, out int count)
+    /// <summary>
+    /// Decodes the literals section into the literal buffer, or straight into the output at <paramref name="op"/>
+    /// when no sequences follow (<paramref name="inPlace"/>), which saves a copy. Returns the end of the section.
+    /// </summary>
+    private byte* DecodeLiterals(byte* ip, byte* iend, int blockMax, byte* op, byte* frameEnd, out int count, out bool inPlace)
     {
         nint avail = (nint)(iend - ip);
         if (avail < 1) throw Corrupt("empty compressed block");
@@ -387,11 +397,12 @@ internal sealed unsafe class ZstdDecoder
             if (type == 0)
             {
                 if (iend - ip < count) throw Corrupt("truncated raw literals");
-                Buffer.MemoryCopy(ip, _literals, count, count);
+                byte* target = LiteralTarget(ip + count, iend, count, op, frameEnd, out inPlace);
+                Buffer.MemoryCopy(ip, target, count, count);
                 return ip + count;
             }
             if (ip >= iend) throw Corrupt("truncated RLE literals");
-            new Span<byte>(_literals, count).Fill(*ip);
+            new Span<byte>(LiteralTarget(ip + 1, iend, count, op, frameEnd, out inPlace), count).Fill(*ip);
             return ip + 1;
         }
 
@@ -415,9 +426,17 @@ internal sealed unsafe class ZstdDecoder
         {
             throw Corrupt("treeless literals without a previous Huffman table");
         }
-        if (fourStreams) DecodeHuffman4(ip, cend, _literals, count);
-        else DecodeHuffmanStream(ip, (nint)(cend - ip), _literals, _literals + count);
+        byte* dst = LiteralTarget(cend, iend, count, op, frameEnd, out inPlace);
+        if (fourStreams) DecodeHuffman4(ip, cend, dst, count);
+        else DecodeHuffmanStream(ip, (nint)(cend - ip), dst, dst + count);
         return cend;
+    }
+
+    /// <summary>The output when the section is followed by "0 sequences" and the literals fit, else the literal buffer.</summary>
+    private byte* LiteralTarget(byte* sectionEnd, byte* iend, int count, byte* op, byte* frameEnd, out bool inPlace)
+    {
+        inPlace = sectionEnd < iend && *sectionEnd == 0 && frameEnd - op >= count;
+        return inPlace ? op : _literals;
     }
 
     /// <summary>Reads a Huffman tree description (RFC 8878 §4.2.1) and builds the decoding table.</summary>
@@ -546,55 +565,87 @@ internal sealed unsafe class ZstdDecoder
     }
 
     /// <summary>
-    /// Interleaved four-stream loop while every stream has 8+ bytes left: a refill then leaves at least 57 bits,
-    /// enough for five codes of up to 11 bits without checks. Stream 4 has the shortest segment, so its room
-    /// bounds all four. State lives in locals (not the readers) so the JIT keeps it in registers.
+    /// Interleaved four-stream loop for codes of at most 11 bits. Each container holds its bits left-aligned with
+    /// a marker bit below them, so the bits used since the last load are its trailing-zero count and no counter
+    /// is needed. A load leaves at least 57 bits, enough for five codes; the iteration count is worked out in
+    /// advance from how far each stream is from its start (at most 7 bytes per step) and from the room left in
+    /// stream 4's segment (the shortest), so the inner loop runs without checks.
     /// </summary>
-    private void FastHuffman4(ref ZstdBitReader b1, ref ZstdBitReader b2, ref ZstdBitReader b3, ref ZstdBitReader b4,
-        ref byte* o1r, ref byte* o2r, ref byte* o3r, ref byte* o4r, byte* oend)
+    private void FastHuffman4(ref ZstdBitReader r1, ref ZstdBitReader r2, ref ZstdBitReader r3, ref ZstdBitReader r4,
+        ref byte* o1, ref byte* o2, ref byte* o3, ref byte* o4, byte* oend)
     {
+        // Fresh readers of streams with at least 7 bytes before their position (so a full word can be loaded).
+        if (r1.Consumed > 56 || r2.Consumed > 56 || r3.Consumed > 56 || r4.Consumed > 56
+            || r1.Ptr - r1.Start < 7 || r2.Ptr - r2.Start < 7 || r3.Ptr - r3.Start < 7 || r4.Ptr - r4.Start < 7) return;
         ushort* table = _huffman;
         int shift = 64 - _huffmanLog;
-        ulong c1 = b1.Container, c2 = b2.Container, c3 = b3.Container, c4 = b4.Container;
-        int n1 = (int)b1.Consumed, n2 = (int)b2.Consumed, n3 = (int)b3.Consumed, n4 = (int)b4.Consumed;
-        byte* p1 = b1.Ptr, p2 = b2.Ptr, p3 = b3.Ptr, p4 = b4.Ptr;
-        byte* l1 = b1.Start + 8, l2 = b2.Start + 8, l3 = b3.Start + 8, l4 = b4.Start + 8;
-        byte* o1 = o1r, o2 = o2r, o3 = o3r, o4 = o4r;
-        byte* o4Limit = oend - 5;
-        while (o4 <= o4Limit && p1 >= l1 && p2 >= l2 && p3 >= l3 && p4 >= l4)
+        byte* o = o1;
+        nint seg = (nint)(o2 - o1), seg2 = (nint)(o3 - o1), seg3 = (nint)(o4 - o1);
+        byte* p1 = r1.Ptr, p2 = r2.Ptr, p3 = r3.Ptr, p4 = r4.Ptr;
+        ulong b1 = (Unsafe.ReadUnaligned<ulong>(p1) | 1) << (int)r1.Consumed;
+        ulong b2 = (Unsafe.ReadUnaligned<ulong>(p2) | 1) << (int)r2.Consumed;
+        ulong b3 = (Unsafe.ReadUnaligned<ulong>(p3) | 1) << (int)r3.Consumed;
+        ulong b4 = (Unsafe.ReadUnaligned<ulong>(p4) | 1) << (int)r4.Consumed;
+        while (true)
         {
-            p1 -= n1 >> 3; n1 &= 7; c1 = Unsafe.ReadUnaligned<ulong>(p1);
-            p2 -= n2 >> 3; n2 &= 7; c2 = Unsafe.ReadUnaligned<ulong>(p2);
-            p3 -= n3 >> 3; n3 &= 7; c3 = Unsafe.ReadUnaligned<ulong>(p3);
-            p4 -= n4 >> 3; n4 &= 7; c4 = Unsafe.ReadUnaligned<ulong>(p4);
-            for (int k = 0; k < 5; k++)
+            nint steps = (nint)Math.Min(Math.Min((p1 - r1.Start) / 7, (p2 - r2.Start) / 7), Math.Min((p3 - r3.Start) / 7, (p4 - r4.Start) / 7));
+            steps = Math.Min(steps, (nint)(oend - (o + seg3)) / 5);
+            if (steps <= 0) break;
+            do
             {
-                uint e1 = table[(c1 << n1) >> shift];
-                uint e2 = table[(c2 << n2) >> shift];
-                uint e3 = table[(c3 << n3) >> shift];
-                uint e4 = table[(c4 << n4) >> shift];
-                n1 += (int)(e1 >> 8);
-                n2 += (int)(e2 >> 8);
-                n3 += (int)(e3 >> 8);
-                n4 += (int)(e4 >> 8);
-                o1[k] = (byte)e1;
-                o2[k] = (byte)e2;
-                o3[k] = (byte)e3;
-                o4[k] = (byte)e4;
+                int c1 = BitOperations.TrailingZeroCount(b1), c2 = BitOperations.TrailingZeroCount(b2);
+                int c3 = BitOperations.TrailingZeroCount(b3), c4 = BitOperations.TrailingZeroCount(b4);
+                p1 -= c1 >> 3;
+                p2 -= c2 >> 3;
+                p3 -= c3 >> 3;
+                p4 -= c4 >> 3;
+                b1 = (Unsafe.ReadUnaligned<ulong>(p1) | 1) << (c1 & 7);
+                b2 = (Unsafe.ReadUnaligned<ulong>(p2) | 1) << (c2 & 7);
+                b3 = (Unsafe.ReadUnaligned<ulong>(p3) | 1) << (c3 & 7);
+                b4 = (Unsafe.ReadUnaligned<ulong>(p4) | 1) << (c4 & 7);
+                uint e;
+                e = table[b1 >> shift]; b1 <<= (int)(e >> 8); o[0] = (byte)e;
+                e = table[b2 >> shift]; b2 <<= (int)(e >> 8); o[seg + 0] = (byte)e;
+                e = table[b3 >> shift]; b3 <<= (int)(e >> 8); o[seg2 + 0] = (byte)e;
+                e = table[b4 >> shift]; b4 <<= (int)(e >> 8); o[seg3 + 0] = (byte)e;
+                e = table[b1 >> shift]; b1 <<= (int)(e >> 8); o[1] = (byte)e;
+                e = table[b2 >> shift]; b2 <<= (int)(e >> 8); o[seg + 1] = (byte)e;
+                e = table[b3 >> shift]; b3 <<= (int)(e >> 8); o[seg2 + 1] = (byte)e;
+                e = table[b4 >> shift]; b4 <<= (int)(e >> 8); o[seg3 + 1] = (byte)e;
+                e = table[b1 >> shift]; b1 <<= (int)(e >> 8); o[2] = (byte)e;
+                e = table[b2 >> shift]; b2 <<= (int)(e >> 8); o[seg + 2] = (byte)e;
+                e = table[b3 >> shift]; b3 <<= (int)(e >> 8); o[seg2 + 2] = (byte)e;
+                e = table[b4 >> shift]; b4 <<= (int)(e >> 8); o[seg3 + 2] = (byte)e;
+                e = table[b1 >> shift]; b1 <<= (int)(e >> 8); o[3] = (byte)e;
+                e = table[b2 >> shift]; b2 <<= (int)(e >> 8); o[seg + 3] = (byte)e;
+                e = table[b3 >> shift]; b3 <<= (int)(e >> 8); o[seg2 + 3] = (byte)e;
+                e = table[b4 >> shift]; b4 <<= (int)(e >> 8); o[seg3 + 3] = (byte)e;
+                e = table[b1 >> shift]; b1 <<= (int)(e >> 8); o[4] = (byte)e;
+                e = table[b2 >> shift]; b2 <<= (int)(e >> 8); o[seg + 4] = (byte)e;
+                e = table[b3 >> shift]; b3 <<= (int)(e >> 8); o[seg2 + 4] = (byte)e;
+                e = table[b4 >> shift]; b4 <<= (int)(e >> 8); o[seg3 + 4] = (byte)e;
+                o += 5;
             }
-            o1 += 5;
-            o2 += 5;
-            o3 += 5;
-            o4 += 5;
+            while (--steps > 0);
         }
-        b1.Container = c1; b1.Consumed = (uint)n1; b1.Ptr = p1;
-        b2.Container = c2; b2.Consumed = (uint)n2; b2.Ptr = p2;
-        b3.Container = c3; b3.Consumed = (uint)n3; b3.Ptr = p3;
-        b4.Container = c4; b4.Consumed = (uint)n4; b4.Ptr = p4;
-        o1r = o1;
-        o2r = o2;
-        o3r = o3;
-        o4r = o4;
+        r1 = Resume(r1, p1, b1);
+        r2 = Resume(r2, p2, b2);
+        r3 = Resume(r3, p3, b3);
+        r4 = Resume(r4, p4, b4);
+        nint done = (nint)(o - o1);
+        o1 += done;
+        o2 += done;
+        o3 += done;
+        o4 += done;
+    }
+
+    /// <summary>Back from the marker-bit form: the reader's word is reloaded and its used bits are the trailing zeros.</summary>
+    private static ZstdBitReader Resume(ZstdBitReader reader, byte* ptr, ulong bits)
+    {
+        reader.Ptr = ptr;
+        reader.Container = Unsafe.ReadUnaligned<ulong>(ptr);
+        reader.Consumed = (uint)BitOperations.TrailingZeroCount(bits);
+        return reader;
     }
 
     private void DecodeHuffmanStream(byte* ip, nint size, byte* op, byte* oend)
@@ -649,42 +700,52 @@ internal sealed unsafe class ZstdDecoder
 
         for (int left = nbSeq - 1; left >= 0; left--)
         {
-            ZstdSeqEntry ll = tables[llState], ml = tables[MatchLengthTableOffset + mlState], of = tables[OffsetTableOffset + ofState];
+            // Entries are read whole: BaseValue (bits 0-31), NextState (32-47), ExtraBits (48-55), StateBits (56-63).
+            ulong llEntry = *(ulong*)(tables + llState);
+            ulong mlEntry = *(ulong*)(tables + MatchLengthTableOffset + mlState);
+            ulong ofEntry = *(ulong*)(tables + OffsetTableOffset + ofState);
+            int ofBits = (byte)(ofEntry >> 48), mlBits = (byte)(mlEntry >> 48), llBits = (byte)(llEntry >> 48);
             nint offset;
-            int ofBits = of.ExtraBits;
             if (ofBits > 1)
             {
-                offset = (nint)(of.BaseValue + Take(bits, ref consumed, ofBits)) - 3;
+                offset = (nint)((uint)ofEntry + Take(bits, ref consumed, ofBits)) - 3;
                 rep3 = rep2;
                 rep2 = rep1;
                 rep1 = offset;
             }
             else
             {
-                // Repeat offsets; a zero literal length shifts the meaning by one (RFC 8878 §3.1.1.5).
-                uint index = of.BaseValue + Take(bits, ref consumed, ofBits) + (ll.BaseValue == 0 ? 1u : 0u);
-                if (index == 1)
+                // Repeat offsets: code 0 is rep1, code 1 (one extra bit) rep2 or rep3; a zero literal length shifts
+                // the meaning by one, the last step being rep1 - 1 (RFC 8878 §3.1.1.5).
+                int k = ((uint)llEntry == 0 ? 1 : 0) + (ofBits == 0 ? 0 : 1 + (int)Take(bits, ref consumed, 1));
+                if (k == 0)
                 {
                     offset = rep1;
                 }
+                else if (k == 1)
+                {
+                    offset = rep2;
+                    rep2 = rep1;
+                    rep1 = offset;
+                }
                 else
                 {
-                    offset = index == 2 ? rep2 : index == 3 ? rep3 : rep1 - 1;
-                    if (index != 2) rep3 = rep2;
+                    offset = k == 2 ? rep3 : rep1 - 1;
+                    rep3 = rep2;
                     rep2 = rep1;
                     rep1 = offset;
                 }
             }
-            nint matchLength = (nint)(ml.BaseValue + Take(bits, ref consumed, ml.ExtraBits));
+            nint matchLength = (nint)((uint)mlEntry + Take(bits, ref consumed, mlBits));
             // After a refill at least 57 bits are there: offset + match bits (<= 47) fit, and so do literal
             // bits plus the three state updates (<= 42) unless all extra bits together exceed 30.
-            if (ofBits + ml.ExtraBits + ll.ExtraBits > 30) Refill(ref bits, ref consumed, ref bp, bstart);
-            nint litLength = (nint)(ll.BaseValue + Take(bits, ref consumed, ll.ExtraBits));
+            if (ofBits + mlBits + llBits > 30) Refill(ref bits, ref consumed, ref bp, bstart);
+            nint litLength = (nint)((uint)llEntry + Take(bits, ref consumed, llBits));
             if (left != 0)
             {
-                llState = ll.NextState + Take(bits, ref consumed, ll.StateBits);
-                mlState = ml.NextState + Take(bits, ref consumed, ml.StateBits);
-                ofState = of.NextState + Take(bits, ref consumed, of.StateBits);
+                llState = (uint)(ushort)(llEntry >> 32) + Take(bits, ref consumed, (int)(llEntry >> 56));
+                mlState = (uint)(ushort)(mlEntry >> 32) + Take(bits, ref consumed, (int)(mlEntry >> 56));
+                ofState = (uint)(ushort)(ofEntry >> 32) + Take(bits, ref consumed, (int)(ofEntry >> 56));
                 Refill(ref bits, ref consumed, ref bp, bstart);
             }
 

@@ -6,9 +6,10 @@ using static EmAlign.Codecs.ZstdFormat;
 namespace EmAlign.Codecs;
 
 /// <summary>
-/// Zstandard frame encoder. Finds matches with a hash table (level 1) or hash chains searched greedily
-/// (levels 2-4) or lazily (5+), then codes literals with Huffman and sequences with predefined, RLE or
-/// computed FSE tables. One frame, content size always declared; per-thread instance reuses its tables.
+/// Zstandard frame encoder. Finds matches with one hash table (level 1), a long and a short hash table
+/// (levels 2-4) or hash chains searched greedily (5) or lazily (6+), then codes literals with Huffman and
+/// sequences with predefined, RLE or computed FSE tables. One frame, content size always declared;
+/// per-thread instance reuses its tables.
 /// </summary>
 internal sealed unsafe class ZstdEncoder
 {
@@ -16,32 +17,35 @@ internal sealed unsafe class ZstdEncoder
 
     public static ZstdEncoder ForThread => t_instance ??= new ZstdEncoder();
 
-    private enum Strategy { Fast, Greedy, Lazy, Lazy2 }
+    private enum Strategy { Fast, DoubleFast, Greedy, Lazy, Lazy2 }
 
-    /// <summary>Search parameters of one level (window, table sizes, chain depth, minimum match, good-enough length).</summary>
+    /// <summary>
+    /// Search parameters of one level: window, hash table size, chain size (short table for DoubleFast),
+    /// chain depth, minimum match and the length that ends a search early.
+    /// </summary>
     private readonly record struct Params(Strategy Strategy, int WindowLog, int HashLog, int ChainLog, int Depth, int MinMatch, int TargetLength);
 
     private static readonly Params[] Levels =
     [
         new(Strategy.Fast, 19, 16, 0, 1, 5, 0),
         new(Strategy.Fast, 19, 16, 0, 1, 5, 0),
-        new(Strategy.Greedy, 20, 17, 16, 2, 5, 16),
-        new(Strategy.Greedy, 21, 17, 17, 4, 5, 32),
+        new(Strategy.DoubleFast, 20, 17, 16, 1, 5, 0),
+        new(Strategy.DoubleFast, 21, 17, 17, 1, 5, 0),
+        new(Strategy.DoubleFast, 21, 18, 18, 1, 5, 0),
         new(Strategy.Greedy, 21, 18, 18, 8, 5, 32),
         new(Strategy.Lazy, 21, 18, 18, 8, 5, 32),
-        new(Strategy.Lazy, 21, 18, 18, 16, 5, 64),
-        new(Strategy.Lazy, 22, 19, 19, 24, 4, 64),
-        new(Strategy.Lazy2, 22, 19, 19, 32, 4, 96),
-        new(Strategy.Lazy2, 22, 19, 20, 48, 4, 128),
-        new(Strategy.Lazy2, 22, 20, 20, 64, 4, 128),
-        new(Strategy.Lazy2, 23, 20, 20, 96, 4, 192),
+        new(Strategy.Lazy, 22, 19, 19, 16, 5, 64),
+        new(Strategy.Lazy2, 22, 19, 19, 16, 4, 64),
+        new(Strategy.Lazy2, 22, 19, 20, 32, 4, 128),
+        new(Strategy.Lazy2, 22, 20, 20, 48, 4, 128),
+        new(Strategy.Lazy2, 23, 20, 20, 64, 4, 192),
+        new(Strategy.Lazy2, 23, 20, 21, 96, 4, 256),
         new(Strategy.Lazy2, 23, 20, 21, 128, 4, 256),
-        new(Strategy.Lazy2, 23, 20, 21, 192, 4, 256),
-        new(Strategy.Lazy2, 23, 20, 21, 256, 4, 384),
-        new(Strategy.Lazy2, 23, 20, 21, 384, 4, 512),
-        new(Strategy.Lazy2, 23, 21, 22, 512, 4, 768),
+        new(Strategy.Lazy2, 23, 20, 21, 192, 4, 384),
+        new(Strategy.Lazy2, 23, 20, 21, 256, 4, 512),
+        new(Strategy.Lazy2, 23, 21, 22, 384, 4, 768),
+        new(Strategy.Lazy2, 23, 21, 22, 512, 4, 1024),
         new(Strategy.Lazy2, 23, 21, 22, 768, 4, 1024),
-        new(Strategy.Lazy2, 23, 21, 22, 1024, 4, 1024),
         new(Strategy.Lazy2, 24, 21, 22, 1024, 4, 2048),
         new(Strategy.Lazy2, 25, 21, 22, 1536, 4, 2048),
         new(Strategy.Lazy2, 26, 22, 22, 2048, 4, 4096),
@@ -50,12 +54,15 @@ internal sealed unsafe class ZstdEncoder
 
     private const int LiteralSlack = 32;
 
-    // Match finder state.
-    private int[] _hash = [], _chain = [];
-    private int _hashLog, _chainMask, _nextToUpdate, _minMatch, _depth, _targetLength, _maxDistance;
+    // Match finder state: hash table (long hashes for DoubleFast), chain links or the short-hash table. Pinned
+    // arrays, used through pointers; empty hash slots hold -1.
+    private int[] _hashArray = [], _chainArray = [];
+    private int* _hash, _chain;
+    private int _hashLog, _chainLog, _chainMask, _nextToUpdate, _minMatch, _depth, _targetLength, _maxDistance;
 
     // Sequences of the current block; offsets are Offset_Value (repeat codes 1-3, else distance + 3).
-    private readonly byte[] _literals = new byte[BlockSizeMax + LiteralSlack];
+    private readonly byte[] _literalArray = GC.AllocateUninitializedArray<byte>(BlockSizeMax + LiteralSlack, pinned: true);
+    private readonly byte* _literals;
     private readonly uint[] _seqLiteral = new uint[BlockSizeMax / 3 + 1];
     private readonly uint[] _seqMatch = new uint[BlockSizeMax / 3 + 1];
     private readonly uint[] _seqOffset = new uint[BlockSizeMax / 3 + 1];
@@ -71,6 +78,9 @@ internal sealed unsafe class ZstdEncoder
     private static readonly ZstdFseEncodeTable DefaultLiteralLengths = Predefined(DefaultLiteralLengthNorm, LiteralLengthDefaultLog);
     private static readonly ZstdFseEncodeTable DefaultMatchLengths = Predefined(DefaultMatchLengthNorm, MatchLengthDefaultLog);
     private static readonly ZstdFseEncodeTable DefaultOffsets = Predefined(DefaultOffsetNorm, OffsetDefaultLog);
+
+    private ZstdEncoder() =>
+        _literals = (byte*)Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_literalArray));
 
     private static ZstdFseEncodeTable Predefined(ReadOnlySpan<short> norm, int log)
     {
@@ -149,12 +159,13 @@ internal sealed unsafe class ZstdEncoder
     private void Prepare(in Params p, int sizeLog, int maxDistance)
     {
         _hashLog = Math.Min(p.HashLog, Math.Max(10, sizeLog + 1));
-        int chainLog = p.Strategy == Strategy.Fast ? 0 : Math.Min(p.ChainLog, Math.Max(10, sizeLog));
-        // Empty hash slots hold -1; chain links are only read for inserted positions, so they need no clearing.
-        if (_hash.Length != 1 << _hashLog) _hash = new int[1 << _hashLog];
-        Array.Fill(_hash, -1);
-        if (_chain.Length != (chainLog == 0 ? 0 : 1 << chainLog)) _chain = new int[chainLog == 0 ? 0 : 1 << chainLog];
-        _chainMask = chainLog == 0 ? 0 : (1 << chainLog) - 1;
+        _chainLog = p.Strategy == Strategy.Fast ? 0 : Math.Min(p.ChainLog, Math.Max(10, sizeLog));
+        _hash = Table(ref _hashArray, 1 << _hashLog);
+        new Span<int>(_hash, 1 << _hashLog).Fill(-1);
+        _chain = Table(ref _chainArray, _chainLog == 0 ? 0 : 1 << _chainLog);
+        // Chain links are only read for inserted positions and need no clearing; a short-hash table does.
+        if (p.Strategy == Strategy.DoubleFast) new Span<int>(_chain, 1 << _chainLog).Fill(-1);
+        _chainMask = _chainLog == 0 ? 0 : (1 << _chainLog) - 1;
         _nextToUpdate = 0;
         _minMatch = p.MinMatch;
         _depth = p.Depth;
@@ -163,6 +174,13 @@ internal sealed unsafe class ZstdEncoder
         _rep1 = 1;
         _rep2 = 4;
         _rep3 = 8;
+    }
+
+    /// <summary>A pinned table of <paramref name="size"/> ints, reused when the size matches.</summary>
+    private static int* Table(ref int[] array, int size)
+    {
+        if (array.Length != size) array = GC.AllocateUninitializedArray<int>(size, pinned: true);
+        return (int*)Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(array));
     }
 
     /// <summary>Writes one block (compressed, raw or RLE, whichever applies and is smallest); returns its size.</summary>
@@ -183,6 +201,7 @@ internal sealed unsafe class ZstdEncoder
         if (blockLength >= 16)
         {
             if (strategy == Strategy.Fast) FindFast(src, start, end);
+            else if (strategy == Strategy.DoubleFast) FindDoubleFast(src, start, end);
             else FindChained(src, start, end, strategy);
         }
         else
@@ -217,12 +236,14 @@ internal sealed unsafe class ZstdEncoder
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint Read32(byte* p) => Unsafe.ReadUnaligned<uint>(p);
 
+    /// <summary>Hash of the <see cref="_minMatch"/> bytes at p into <paramref name="log"/> bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Hash(byte* p)
-    {
-        ulong v = Unsafe.ReadUnaligned<ulong>(p) << (64 - 8 * _minMatch);
-        return (int)((v * 0x9E3779B185EBCA87UL) >> (64 - _hashLog));
-    }
+    private static int HashShort(byte* p, int minMatch, int log) =>
+        (int)(((Unsafe.ReadUnaligned<ulong>(p) << (64 - 8 * minMatch)) * 0x9E3779B185EBCA87UL) >> (64 - log));
+
+    /// <summary>Hash of the 8 bytes at p into <paramref name="log"/> bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int HashLong(byte* p, int log) => (int)((Unsafe.ReadUnaligned<ulong>(p) * 0xCF1BBCDCB7A56463UL) >> (64 - log));
 
     /// <summary>Length of the common prefix of a and b, a running up to <paramref name="aEnd"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -256,13 +277,14 @@ internal sealed unsafe class ZstdEncoder
     private void FindFast(byte* src, int start, int end)
     {
         int ip = start, anchor = start, limit = end - 8;
-        int[] hashTable = _hash;
+        int* hashTable = _hash;
+        int hashLog = _hashLog, minMatch = _minMatch;
         while (ip < limit)
         {
-            int h = Hash(src + ip);
+            int h = HashShort(src + ip, minMatch, hashLog);
             int candidate = hashTable[h];
             hashTable[h] = ip;
-            int offset, matchLength = 0;
+            int offset, matchLength;
             if (ip > anchor && (matchLength = MatchAt(src, ip, _rep1, end)) >= 4)
             {
                 offset = _rep1;
@@ -270,15 +292,80 @@ internal sealed unsafe class ZstdEncoder
             else
             {
                 offset = ip - candidate;
-                matchLength = candidate < ip && offset <= _maxDistance ? MatchAt(src, ip, offset, end) : 0;
-                if (matchLength < _minMatch)
+                matchLength = candidate >= 0 && offset <= _maxDistance ? MatchAt(src, ip, offset, end) : 0;
+                if (matchLength < minMatch)
                 {
                     ip += 1 + ((ip - anchor) >> 6);
                     continue;
                 }
             }
             ip = EmitMatch(src, ip, anchor, offset, matchLength);
-            if (ip - 2 > start && ip - 2 < limit) hashTable[Hash(src + ip - 2)] = ip - 2;
+            if (ip - 2 > start && ip - 2 < limit) hashTable[HashShort(src + ip - 2, minMatch, hashLog)] = ip - 2;
+            anchor = ip = EmitRepeats(src, ip, end, limit);
+        }
+        AddLiterals(src + anchor, end - anchor);
+    }
+
+    /// <summary>
+    /// Levels 2-4: a table of 8-byte hashes finds long matches, a table of short hashes the rest; when only a short
+    /// match turns up, a long one starting a byte later is preferred. Tables are updated sparsely after matches.
+    /// </summary>
+    private void FindDoubleFast(byte* src, int start, int end)
+    {
+        int ip = start, anchor = start, limit = end - 8;
+        int* longTable = _hash, shortTable = _chain;
+        int longLog = _hashLog, shortLog = _chainLog, minMatch = _minMatch;
+        while (ip < limit)
+        {
+            int hl = HashLong(src + ip, longLog), hs = HashShort(src + ip, minMatch, shortLog);
+            int longCandidate = longTable[hl], shortCandidate = shortTable[hs];
+            longTable[hl] = ip;
+            shortTable[hs] = ip;
+            int offset, matchLength;
+            if (ip > anchor && (matchLength = MatchAt(src, ip, _rep1, end)) >= 4)
+            {
+                offset = _rep1;
+            }
+            else if (longCandidate >= 0 && ip - longCandidate <= _maxDistance
+                && Unsafe.ReadUnaligned<ulong>(src + longCandidate) == Unsafe.ReadUnaligned<ulong>(src + ip))
+            {
+                offset = ip - longCandidate;
+                matchLength = 8 + Count(src + ip + 8, src + longCandidate + 8, src + end);
+            }
+            else
+            {
+                offset = ip - shortCandidate;
+                matchLength = shortCandidate >= 0 && offset <= _maxDistance ? MatchAt(src, ip, offset, end) : 0;
+                if (matchLength < minMatch)
+                {
+                    ip += 1 + ((ip - anchor) >> 8);
+                    continue;
+                }
+                int next = ip + 1;
+                int hl1 = HashLong(src + next, longLog);
+                int longNext = longTable[hl1];
+                longTable[hl1] = next;
+                if (longNext >= 0 && next - longNext <= _maxDistance
+                    && Unsafe.ReadUnaligned<ulong>(src + longNext) == Unsafe.ReadUnaligned<ulong>(src + next))
+                {
+                    int length1 = 8 + Count(src + next + 8, src + longNext + 8, src + end);
+                    if (length1 > matchLength)
+                    {
+                        ip = next;
+                        offset = next - longNext;
+                        matchLength = length1;
+                    }
+                }
+            }
+            int matchStart = ip;
+            ip = EmitMatch(src, ip, anchor, offset, matchLength);
+            // Refresh both tables at a few positions of the match so later data can refer into it.
+            for (int p = matchStart + 2; p < ip && p < limit; p += Math.Max(1, (ip - matchStart) >> 2))
+            {
+                longTable[HashLong(src + p, longLog)] = p;
+                shortTable[HashShort(src + p, minMatch, shortLog)] = p;
+            }
+            if (ip - 1 < limit && ip - 1 > matchStart) shortTable[HashShort(src + ip - 1, minMatch, shortLog)] = ip - 1;
             anchor = ip = EmitRepeats(src, ip, end, limit);
         }
         AddLiterals(src + anchor, end - anchor);
@@ -337,15 +424,15 @@ internal sealed unsafe class ZstdEncoder
     /// </summary>
     private int Search(byte* src, int ip, int end, out int offset)
     {
-        int[] hashTable = _hash, chain = _chain;
-        int mask = _chainMask;
+        int* hashTable = _hash, chain = _chain;
+        int mask = _chainMask, minMatch = _minMatch, hashLog = _hashLog;
         for (int p = _nextToUpdate; p < ip; p++)
         {
-            int hp = Hash(src + p);
+            int hp = HashShort(src + p, minMatch, hashLog);
             chain[p & mask] = hashTable[hp];
             hashTable[hp] = p;
         }
-        int h = Hash(src + ip);
+        int h = HashShort(src + ip, minMatch, hashLog);
         int candidate = hashTable[h];
         chain[ip & mask] = candidate;
         hashTable[h] = ip;
@@ -400,7 +487,7 @@ internal sealed unsafe class ZstdEncoder
 
     private void AddLiterals(byte* p, int n)
     {
-        fixed (byte* lit = _literals) Buffer.MemoryCopy(p, lit + _literalCount, n, n);
+        Buffer.MemoryCopy(p, _literals + _literalCount, n, n);
         _literalCount += n;
     }
 
@@ -441,7 +528,7 @@ internal sealed unsafe class ZstdEncoder
     private int EncodeBlockBody(byte* dst)
     {
         int size;
-        fixed (byte* lit = _literals) size = ZstdHuffmanEncoder.EncodeLiterals(dst, lit, _literalCount);
+        size = ZstdHuffmanEncoder.EncodeLiterals(dst, _literals, _literalCount);
         return size + EncodeSequences(dst + size);
     }
 
