@@ -47,6 +47,9 @@ internal sealed unsafe class ZstdDecoder
     private int _llLog, _mlLog, _ofLog;
     private nint _rep1, _rep2, _rep3;
 
+    // End of the whole input: raw literals are used where they lie when wild copies may read past them.
+    private byte* _srcEnd;
+
     static ZstdDecoder()
     {
         DefaultLiteralLengths = PointerTo(DefaultTables);
@@ -79,6 +82,7 @@ internal sealed unsafe class ZstdDecoder
         {
             byte* ip = s0, iend = s0 + src.Length;
             byte* op = d0, oend = d0 + dst.Length;
+            _srcEnd = iend;
             while (ip < iend)
             {
                 if (iend - ip < 4) throw Corrupt($"{iend - ip} stray bytes after the last frame");
@@ -279,14 +283,14 @@ internal sealed unsafe class ZstdDecoder
 
     private byte* DecodeCompressedBlock(byte* ip, byte* iend, byte* op, byte* frameStart, byte* frameEnd, int blockMax)
     {
-        ip = DecodeLiterals(ip, iend, blockMax, op, frameEnd, out int literalCount, out bool inPlace);
+        ip = DecodeLiterals(ip, iend, blockMax, op, frameEnd, out byte* lit, out int literalCount, out bool inPlace);
         if (inPlace)
         {
             // A block of literals only, decoded straight into the output (the sequences byte is 0).
             if (ip + 1 != iend) throw Corrupt("data after an empty sequences section");
             return op + literalCount;
         }
-        byte* lit = _literals, litEnd = _literals + literalCount;
+        byte* litEnd = lit + literalCount;
 
         if (ip >= iend) throw Corrupt("missing sequences section");
         int nbSeq = *ip++;
@@ -364,9 +368,10 @@ internal sealed unsafe class ZstdDecoder
 
     /// <summary>
     /// Decodes the literals section into the literal buffer, or straight into the output at <paramref name="op"/>
-    /// when no sequences follow (<paramref name="inPlace"/>), which saves a copy. Returns the end of the section.
+    /// when no sequences follow (<paramref name="inPlace"/>), which saves a copy; raw literals with room for wild
+    /// reads after them are used where they lie. Returns the end of the section.
     /// </summary>
-    private byte* DecodeLiterals(byte* ip, byte* iend, int blockMax, byte* op, byte* frameEnd, out int count, out bool inPlace)
+    private byte* DecodeLiterals(byte* ip, byte* iend, int blockMax, byte* op, byte* frameEnd, out byte* literals, out int count, out bool inPlace)
     {
         nint avail = (nint)(iend - ip);
         if (avail < 1) throw Corrupt("empty compressed block");
@@ -398,11 +403,18 @@ internal sealed unsafe class ZstdDecoder
             {
                 if (iend - ip < count) throw Corrupt("truncated raw literals");
                 byte* target = LiteralTarget(ip + count, iend, count, op, frameEnd, out inPlace);
+                if (!inPlace && _srcEnd - (ip + count) >= WildSlack)
+                {
+                    literals = ip;
+                    return ip + count;
+                }
                 Buffer.MemoryCopy(ip, target, count, count);
+                literals = target;
                 return ip + count;
             }
             if (ip >= iend) throw Corrupt("truncated RLE literals");
-            new Span<byte>(LiteralTarget(ip + 1, iend, count, op, frameEnd, out inPlace), count).Fill(*ip);
+            literals = LiteralTarget(ip + 1, iend, count, op, frameEnd, out inPlace);
+            new Span<byte>(literals, count).Fill(*ip);
             return ip + 1;
         }
 
@@ -426,9 +438,9 @@ internal sealed unsafe class ZstdDecoder
         {
             throw Corrupt("treeless literals without a previous Huffman table");
         }
-        byte* dst = LiteralTarget(cend, iend, count, op, frameEnd, out inPlace);
-        if (fourStreams) DecodeHuffman4(ip, cend, dst, count);
-        else DecodeHuffmanStream(ip, (nint)(cend - ip), dst, dst + count);
+        literals = LiteralTarget(cend, iend, count, op, frameEnd, out inPlace);
+        if (fourStreams) DecodeHuffman4(ip, cend, literals, count);
+        else DecodeHuffmanStream(ip, (nint)(cend - ip), literals, literals + count);
         return cend;
     }
 
@@ -477,7 +489,7 @@ internal sealed unsafe class ZstdDecoder
         Span<ushort> nextBase = stackalloc ushort[tableSize];
         ZstdFse.BuildTable(norm, tableLog, symbol, bits, nextBase);
         var br = new ZstdBitReader(ip + used, size - used);
-        uint s1 = br.Read((uint)tableLog), s2 = br.Read((uint)tableLog);
+        uint s1 = br.Read(tableLog), s2 = br.Read(tableLog);
         br.Reload();
         int n = 0;
         const int limit = 255;
@@ -582,10 +594,10 @@ internal sealed unsafe class ZstdDecoder
         byte* o = o1;
         nint seg = (nint)(o2 - o1), seg2 = (nint)(o3 - o1), seg3 = (nint)(o4 - o1);
         byte* p1 = r1.Ptr, p2 = r2.Ptr, p3 = r3.Ptr, p4 = r4.Ptr;
-        ulong b1 = (Unsafe.ReadUnaligned<ulong>(p1) | 1) << (int)r1.Consumed;
-        ulong b2 = (Unsafe.ReadUnaligned<ulong>(p2) | 1) << (int)r2.Consumed;
-        ulong b3 = (Unsafe.ReadUnaligned<ulong>(p3) | 1) << (int)r3.Consumed;
-        ulong b4 = (Unsafe.ReadUnaligned<ulong>(p4) | 1) << (int)r4.Consumed;
+        ulong b1 = (Unsafe.ReadUnaligned<ulong>(p1) | 1) << r1.Consumed;
+        ulong b2 = (Unsafe.ReadUnaligned<ulong>(p2) | 1) << r2.Consumed;
+        ulong b3 = (Unsafe.ReadUnaligned<ulong>(p3) | 1) << r3.Consumed;
+        ulong b4 = (Unsafe.ReadUnaligned<ulong>(p4) | 1) << r4.Consumed;
         while (true)
         {
             nint steps = (nint)Math.Min(Math.Min((p1 - r1.Start) / 7, (p2 - r2.Start) / 7), Math.Min((p3 - r3.Start) / 7, (p4 - r4.Start) / 7));
@@ -644,7 +656,7 @@ internal sealed unsafe class ZstdDecoder
     {
         reader.Ptr = ptr;
         reader.Container = Unsafe.ReadUnaligned<ulong>(ptr);
-        reader.Consumed = (uint)BitOperations.TrailingZeroCount(bits);
+        reader.Consumed = BitOperations.TrailingZeroCount(bits);
         return reader;
     }
 
@@ -655,30 +667,39 @@ internal sealed unsafe class ZstdDecoder
     }
 
     /// <summary>Decodes one Huffman stream from its current position to <paramref name="oend"/>, then checks it is used up.</summary>
-    private void DecodeHuffmanTail(ref ZstdBitReader br, byte* op, byte* oend)
+    private void DecodeHuffmanTail(ref ZstdBitReader reader, byte* op, byte* oend)
     {
         ushort* table = _huffman;
         int shift = 64 - _huffmanLog;
+        ulong bits = reader.Container;
+        int consumed = reader.Consumed;
+        byte* ptr = reader.Ptr, start = reader.Start;
         while (oend - op >= 4)
         {
-            br.Reload();
-            if (br.Consumed > 64 - 4 * HuffmanLogMax) break;
-            for (int k = 0; k < 4; k++)
-            {
-                ushort e = table[(br.Container << (int)br.Consumed) >> shift];
-                br.Consumed += (uint)(e >> 8);
-                op[k] = (byte)e;
-            }
+            ZstdBitReader.Refill(ref bits, ref consumed, ref ptr, start);
+            if (consumed > 64 - 4 * HuffmanLogMax) break;
+            uint e0 = table[(bits << consumed) >> shift];
+            consumed += (int)(e0 >> 8);
+            uint e1 = table[(bits << consumed) >> shift];
+            consumed += (int)(e1 >> 8);
+            uint e2 = table[(bits << consumed) >> shift];
+            consumed += (int)(e2 >> 8);
+            uint e3 = table[(bits << consumed) >> shift];
+            consumed += (int)(e3 >> 8);
+            op[0] = (byte)e0;
+            op[1] = (byte)e1;
+            op[2] = (byte)e2;
+            op[3] = (byte)e3;
             op += 4;
         }
         while (op < oend)
         {
-            br.Reload();
-            ushort e = table[(br.Container << (int)br.Consumed) >> shift];
-            br.Consumed += (uint)(e >> 8);
+            ZstdBitReader.Refill(ref bits, ref consumed, ref ptr, start);
+            uint e = table[(bits << consumed) >> shift];
+            consumed += (int)(e >> 8);
             *op++ = (byte)e;
         }
-        if (!br.Finished) throw Corrupt("Huffman stream size does not match its literal count");
+        if (ptr != start || consumed != 64) throw Corrupt("Huffman stream size does not match its literal count");
     }
 
     // ---------------------------------------------------------------- sequences
@@ -688,13 +709,13 @@ internal sealed unsafe class ZstdDecoder
         // The bit reader lives in locals so that the JIT keeps it in registers across the loop.
         var reader = new ZstdBitReader(ip, (nint)(iend - ip));
         ulong bits = reader.Container;
-        int consumed = (int)reader.Consumed;
+        int consumed = reader.Consumed;
         byte* bp = reader.Ptr, bstart = reader.Start;
         ZstdSeqEntry* tables = _llOwn;
-        uint llState = Take(bits, ref consumed, _llLog);
-        uint ofState = Take(bits, ref consumed, _ofLog);
-        uint mlState = Take(bits, ref consumed, _mlLog);
-        Refill(ref bits, ref consumed, ref bp, bstart);
+        uint llState = ZstdBitReader.Take(bits, ref consumed, _llLog);
+        uint ofState = ZstdBitReader.Take(bits, ref consumed, _ofLog);
+        uint mlState = ZstdBitReader.Take(bits, ref consumed, _mlLog);
+        ZstdBitReader.Refill(ref bits, ref consumed, ref bp, bstart);
         nint rep1 = _rep1, rep2 = _rep2, rep3 = _rep3;
         byte* oendFast = oend - WildSlack;
 
@@ -708,7 +729,7 @@ internal sealed unsafe class ZstdDecoder
             nint offset;
             if (ofBits > 1)
             {
-                offset = (nint)((uint)ofEntry + Take(bits, ref consumed, ofBits)) - 3;
+                offset = (nint)((uint)ofEntry + ZstdBitReader.Take(bits, ref consumed, ofBits)) - 3;
                 rep3 = rep2;
                 rep2 = rep1;
                 rep1 = offset;
@@ -717,7 +738,7 @@ internal sealed unsafe class ZstdDecoder
             {
                 // Repeat offsets: code 0 is rep1, code 1 (one extra bit) rep2 or rep3; a zero literal length shifts
                 // the meaning by one, the last step being rep1 - 1 (RFC 8878 §3.1.1.5).
-                int k = ((uint)llEntry == 0 ? 1 : 0) + (ofBits == 0 ? 0 : 1 + (int)Take(bits, ref consumed, 1));
+                int k = ((uint)llEntry == 0 ? 1 : 0) + (ofBits == 0 ? 0 : 1 + (int)ZstdBitReader.Take(bits, ref consumed, 1));
                 if (k == 0)
                 {
                     offset = rep1;
@@ -736,17 +757,17 @@ internal sealed unsafe class ZstdDecoder
                     rep1 = offset;
                 }
             }
-            nint matchLength = (nint)((uint)mlEntry + Take(bits, ref consumed, mlBits));
+            nint matchLength = (nint)((uint)mlEntry + ZstdBitReader.Take(bits, ref consumed, mlBits));
             // After a refill at least 57 bits are there: offset + match bits (<= 47) fit, and so do literal
             // bits plus the three state updates (<= 42) unless all extra bits together exceed 30.
-            if (ofBits + mlBits + llBits > 30) Refill(ref bits, ref consumed, ref bp, bstart);
-            nint litLength = (nint)((uint)llEntry + Take(bits, ref consumed, llBits));
+            if (ofBits + mlBits + llBits > 30) ZstdBitReader.Refill(ref bits, ref consumed, ref bp, bstart);
+            nint litLength = (nint)((uint)llEntry + ZstdBitReader.Take(bits, ref consumed, llBits));
             if (left != 0)
             {
-                llState = (uint)(ushort)(llEntry >> 32) + Take(bits, ref consumed, (int)(llEntry >> 56));
-                mlState = (uint)(ushort)(mlEntry >> 32) + Take(bits, ref consumed, (int)(mlEntry >> 56));
-                ofState = (uint)(ushort)(ofEntry >> 32) + Take(bits, ref consumed, (int)(ofEntry >> 56));
-                Refill(ref bits, ref consumed, ref bp, bstart);
+                llState = (uint)(ushort)(llEntry >> 32) + ZstdBitReader.Take(bits, ref consumed, (int)(llEntry >> 56));
+                mlState = (uint)(ushort)(mlEntry >> 32) + ZstdBitReader.Take(bits, ref consumed, (int)(mlEntry >> 56));
+                ofState = (uint)(ushort)(ofEntry >> 32) + ZstdBitReader.Take(bits, ref consumed, (int)(ofEntry >> 56));
+                ZstdBitReader.Refill(ref bits, ref consumed, ref bp, bstart);
             }
 
             if (litLength > litEnd - lit) throw Corrupt("sequence uses more literals than the block holds");
@@ -783,39 +804,6 @@ internal sealed unsafe class ZstdDecoder
         if (rest > oendFast + WildSlack - op) throw TooLarge(oendFast + WildSlack, prefixStart);
         Buffer.MemoryCopy(lit, op, rest, rest);
         return op + rest;
-    }
-
-    /// <summary>Reads <paramref name="n"/> bits (0..57 after a refill) of a backward stream held in locals.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint Take(ulong bits, ref int consumed, int n)
-    {
-        uint v = (uint)((bits << consumed) >> 1 >> (63 - n));
-        consumed += n;
-        return v;
-    }
-
-    /// <summary>
-    /// <see cref="ZstdBitReader.Reload"/> on locals. In mid-stream at most 57 bits are read between refills, so
-    /// the fast step never goes back more than 8 bytes; near the start it stops at the start, and once bits run
-    /// out it leaves <paramref name="consumed"/> growing past 64 for the final check to catch.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Refill(ref ulong bits, ref int consumed, ref byte* ptr, byte* start)
-    {
-        if (ptr >= start + 8)
-        {
-            ptr -= consumed >> 3;
-            consumed &= 7;
-        }
-        else
-        {
-            if (ptr == start || consumed > 64) return;
-            nint bytes = consumed >> 3;
-            if (ptr - bytes < start) bytes = (nint)(ptr - start);
-            ptr -= bytes;
-            consumed -= (int)bytes * 8;
-        }
-        bits = Unsafe.ReadUnaligned<ulong>(ptr);
     }
 
     private static CorruptDataException BadOffset(nint offset, long available) =>
