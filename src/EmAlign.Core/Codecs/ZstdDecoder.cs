@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -108,7 +106,7 @@ internal sealed unsafe class ZstdDecoder
     }
 
     /// <summary>Parsed frame header (RFC 8878 §3.1.1.1).</summary>
-    internal readonly struct FrameHeader
+    private readonly struct FrameHeader
     {
         public readonly int HeaderSize;
         public readonly long ContentSize; // -1 when not declared
@@ -237,7 +235,6 @@ internal sealed unsafe class ZstdDecoder
         return op;
     }
 
-    /// <summary>The frame would exceed its declared size or the destination (the decompression-bomb guard).</summary>
     /// <summary>Sum of the declared content sizes of all frames (see <see cref="Zstd.TryGetDecompressedSize"/>).</summary>
     public static bool TryGetDecompressedSize(ReadOnlySpan<byte> src, out long size)
     {
@@ -278,6 +275,7 @@ internal sealed unsafe class ZstdDecoder
         return true;
     }
 
+    /// <summary>The frame would exceed its declared size or the destination (the decompression-bomb guard).</summary>
     private static CorruptDataException TooLarge(byte* frameEnd, byte* frameStart) =>
         new($"zstd frame decodes to more than the {frameEnd - frameStart} bytes expected (declared content size or destination length).");
 

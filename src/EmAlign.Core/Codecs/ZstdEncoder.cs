@@ -96,8 +96,11 @@ internal sealed unsafe class ZstdEncoder
         int sizeLog = length <= 1 ? 1 : 32 - BitOperations.LeadingZeroCount((uint)(length - 1));
         int windowLog = Math.Max(10, Math.Min(p.WindowLog, sizeLog));
         bool singleSegment = length <= 1 << windowLog;
-        int blocks = Math.Max(1, (length + BlockSizeMax - 1) / BlockSizeMax);
-        int capacity = 18 + length + 3 * blocks + 4;
+        long blocks = Math.Max(1, ((long)length + BlockSizeMax - 1) / BlockSizeMax);
+        long bound = 18 + length + 3 * blocks + 4;
+        if (bound > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(src), $"zstd: {length} bytes is too large for one frame held in memory (at most about {Array.MaxLength - 64 * 1024} bytes).");
+        int capacity = (int)bound;
         byte[] output = ArrayPool<byte>.Shared.Rent(capacity);
         try
         {
@@ -111,7 +114,7 @@ internal sealed unsafe class ZstdEncoder
                 do
                 {
                     int end = Math.Min(length, start + BlockSizeMax);
-                    pos += CompressBlock(s0, start, end, length, o0 + pos, scratch, p.Strategy, last: end == length);
+                    pos += CompressBlock(s0, start, end, o0 + pos, scratch, p.Strategy, last: end == length);
                     start = end;
                 }
                 while (start < length);
@@ -126,8 +129,15 @@ internal sealed unsafe class ZstdEncoder
         finally
         {
             ArrayPool<byte>.Shared.Return(output);
+            // Keep small tables for the next call on this thread; let the large ones of high levels go.
+            if (_hashArray.Length > RetainedTableMax) _hashArray = [];
+            if (_chainArray.Length > RetainedTableMax) _chainArray = [];
+            _hash = _chain = null;
         }
     }
+
+    /// <summary>Largest match-finder table (in ints) kept between calls: 1 MiB.</summary>
+    private const int RetainedTableMax = 1 << 18;
 
     /// <summary>Magic, descriptor, window (unless single segment) and the content size, which is always present.</summary>
     private static int WriteFrameHeader(byte[] o, int length, int windowLog, bool singleSegment, bool checksum)
@@ -184,7 +194,7 @@ internal sealed unsafe class ZstdEncoder
     }
 
     /// <summary>Writes one block (compressed, raw or RLE, whichever applies and is smallest); returns its size.</summary>
-    private int CompressBlock(byte* src, int start, int end, int length, byte* dst, byte* scratch, Strategy strategy, bool last)
+    private int CompressBlock(byte* src, int start, int end, byte* dst, byte* scratch, Strategy strategy, bool last)
     {
         int blockLength = end - start;
         uint lastBit = last ? 1u : 0u;

@@ -74,6 +74,33 @@ public class ZstdInteropTests
         Assert.Equal([.. a, .. b], output);
     }
 
+    [ZstdCliFact]
+    public void DamagedToolFramesOnlyEverRaiseCorruptData()
+    {
+        // The tool's frames use what our encoder does not write (treeless literals, repeated and RLE sequence
+        // tables, FSE-coded Huffman weights): damage there must be caught cleanly too.
+        var rng = new Random(99);
+        var inputs = new[] { ZstdTestData.EmLike(300_000, 8), ZstdTestData.Labels64(300_000, 9), ZstdTestData.Ramp16(300_000) };
+        var output = new byte[300_000];
+        foreach (var data in inputs)
+        foreach (var level in new[] { "-1", "-9", "-19" })
+        {
+            ExternalTools.Run("zstd", ["-q", "-c", "--no-check", level], data, out var frame);
+            for (int trial = 0; trial < 150; trial++)
+            {
+                var damaged = (byte[])frame.Clone();
+                for (int k = 0, flips = 1 + rng.Next(3); k < flips; k++) damaged[rng.Next(damaged.Length)] ^= (byte)(1 << rng.Next(8));
+                try
+                {
+                    Assert.InRange(Zstd.Decompress(damaged, output), 0, output.Length);
+                }
+                catch (EmAlign.Diagnostics.CorruptDataException)
+                {
+                }
+            }
+        }
+    }
+
     [NumcodecsFact]
     public void NumcodecsDecodesOurFrames()
     {
