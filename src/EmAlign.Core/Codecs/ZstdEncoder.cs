@@ -114,7 +114,9 @@ internal sealed unsafe class ZstdEncoder
                 do
                 {
                     int end = Math.Min(length, start + BlockSizeMax);
-                    pos += CompressBlock(s0, start, end, o0 + pos, scratch, p.Strategy, last: end == length);
+                    // Far from the end of the output, blocks are encoded in place; near it, in the scratch buffer.
+                    byte* body = capacity - pos - 3 >= _block.Length ? o0 + pos + 3 : scratch;
+                    pos += CompressBlock(s0, start, end, o0 + pos, body, p.Strategy, last: end == length);
                     start = end;
                 }
                 while (start < length);
@@ -124,7 +126,9 @@ internal sealed unsafe class ZstdEncoder
                 uint hash = (uint)XxHash64.Compute(src);
                 for (int i = 0; i < 4; i++) output[pos++] = (byte)(hash >> (8 * i));
             }
-            return output.AsSpan(0, pos).ToArray();
+            var result = GC.AllocateUninitializedArray<byte>(pos);
+            output.AsSpan(0, pos).CopyTo(result);
+            return result;
         }
         finally
         {
@@ -194,7 +198,8 @@ internal sealed unsafe class ZstdEncoder
     }
 
     /// <summary>Writes one block (compressed, raw or RLE, whichever applies and is smallest); returns its size.</summary>
-    private int CompressBlock(byte* src, int start, int end, byte* dst, byte* scratch, Strategy strategy, bool last)
+    /// <remarks><paramref name="body"/> receives the compressed body: the output right after the block header, or scratch space.</remarks>
+    private int CompressBlock(byte* src, int start, int end, byte* dst, byte* body, Strategy strategy, bool last)
     {
         int blockLength = end - start;
         uint lastBit = last ? 1u : 0u;
@@ -218,11 +223,11 @@ internal sealed unsafe class ZstdEncoder
         {
             AddLiterals(src + start, blockLength);
         }
-        int size = EncodeBlockBody(scratch);
+        int size = EncodeBlockBody(body);
         if (size < blockLength)
         {
             WriteBlockHeader(dst, lastBit | 2u << 1 | (uint)size << 3);
-            Buffer.MemoryCopy(scratch, dst + 3, size, size);
+            if (body != dst + 3) Buffer.MemoryCopy(body, dst + 3, size, size);
             return 3 + size;
         }
         // Not worth it: store raw, and forget the repeat offsets the discarded sequences would have set.

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EmAlign.Diagnostics;
 using static EmAlign.Codecs.ZstdFormat;
 
@@ -18,7 +19,7 @@ internal static unsafe class ZstdHuffmanEncoder
             return 1;
         }
         Span<int> count = stackalloc int[256];
-        for (int i = 0; i < n; i++) count[lit[i]]++;
+        Histogram(lit, n, count);
         int maxCount = 0, lastSymbol = 0;
         for (int s = 0; s < 256; s++)
         {
@@ -82,6 +83,24 @@ internal static unsafe class ZstdHuffmanEncoder
         return header + compressed;
     }
 
+    /// <summary>Byte counts, with four partial tables so that runs of one value do not serialize on one counter.</summary>
+    private static void Histogram(byte* p, int n, Span<int> count)
+    {
+        int* c = stackalloc int[4 * 256];
+        new Span<int>(c, 4 * 256).Clear();
+        int i = 0;
+        for (; i + 4 <= n; i += 4)
+        {
+            uint v = Unsafe.ReadUnaligned<uint>(p + i);
+            c[v & 0xFF]++;
+            c[256 + ((v >> 8) & 0xFF)]++;
+            c[512 + ((v >> 16) & 0xFF)]++;
+            c[768 + (v >> 24)]++;
+        }
+        for (; i < n; i++) c[p[i]]++;
+        for (int s = 0; s < 256; s++) count[s] = c[s] + c[256 + s] + c[512 + s] + c[768 + s];
+    }
+
     private static int WriteRaw(byte* dst, byte* lit, int n)
     {
         int h = WriteRawHeader(dst, n, 0);
@@ -136,53 +155,53 @@ internal static unsafe class ZstdHuffmanEncoder
             }
             leaves[j + 1] = v;
         }
-        // Nodes: 0..n-1 are leaves (in sorted order), later ones are packages of two earlier nodes.
-        int capacity = n + limit * n;
-        var weight = new long[capacity];
-        var left = new int[capacity];
-        var right = new int[capacity];
-        for (int i = 0; i < n; i++) weight[i] = count[leaves[i]];
-        int nodes = n;
-        var list = new int[2 * n];
-        var merged = new int[2 * n];
-        int listCount = n;
-        for (int i = 0; i < n; i++) list[i] = i;
-        for (int level = 1; level < limit; level++)
+        // Package-merge, deepest level first: each level's list is the leaves merged (by weight) with packages
+        // of adjacent pairs of the level below. Items are leaf indexes, or -1 for a package.
+        int width = 2 * n;
+        Span<int> items = stackalloc int[limit * width];
+        Span<int> listLength = stackalloc int[limit];
+        Span<long> below = stackalloc long[width], here = stackalloc long[width];
+        for (int i = 0; i < n; i++)
         {
-            int packages = listCount / 2, li = 0, pi = 0, m = 0;
-            int firstPackage = nodes;
-            for (int k = 0; k < packages; k++)
-            {
-                weight[nodes] = weight[list[2 * k]] + weight[list[2 * k + 1]];
-                left[nodes] = list[2 * k];
-                right[nodes] = list[2 * k + 1];
-                nodes++;
-            }
+            items[(limit - 1) * width + i] = i;
+            below[i] = count[leaves[i]];
+        }
+        listLength[limit - 1] = n;
+        for (int level = limit - 2; level >= 0; level--)
+        {
+            int packages = listLength[level + 1] / 2, li = 0, pi = 0, m = 0;
+            Span<int> list = items.Slice(level * width, width);
             while (li < n || pi < packages)
             {
-                if (pi >= packages || (li < n && weight[li] <= weight[firstPackage + pi])) merged[m++] = li++;
-                else merged[m++] = firstPackage + pi++;
-            }
-            (list, merged) = (merged, list);
-            listCount = m;
-        }
-        var stack = new Stack<int>();
-        for (int i = 0; i < 2 * n - 2; i++)
-        {
-            stack.Push(list[i]);
-            while (stack.Count > 0)
-            {
-                int node = stack.Pop();
-                if (node < n)
+                long packageWeight = pi < packages ? below[2 * pi] + below[2 * pi + 1] : long.MaxValue;
+                if (li < n && count[leaves[li]] <= packageWeight)
                 {
-                    length[leaves[node]]++;
+                    here[m] = count[leaves[li]];
+                    list[m++] = li++;
                 }
                 else
                 {
-                    stack.Push(left[node]);
-                    stack.Push(right[node]);
+                    here[m] = packageWeight;
+                    list[m++] = -1;
+                    pi++;
                 }
             }
+            listLength[level] = m;
+            here[..m].CopyTo(below);
+        }
+        // The cheapest 2n - 2 items of the top list are chosen; the packages among them select the first items of
+        // the list below, and so on. Each time a leaf is selected its code gets one bit longer.
+        int take = 2 * n - 2;
+        for (int level = 0; level < limit && take > 0; level++)
+        {
+            int chosenPackages = 0;
+            Span<int> list = items.Slice(level * width, width);
+            for (int i = 0; i < take; i++)
+            {
+                if (list[i] >= 0) length[leaves[list[i]]]++;
+                else chosenPackages++;
+            }
+            take = 2 * chosenPackages;
         }
         int maxBits = 0;
         for (int s = 0; s < count.Length; s++) maxBits = Math.Max(maxBits, length[s]);

@@ -287,3 +287,68 @@ public class ZstdTests
         Assert.Equal(Zstd.DefaultLevel, Assert.IsType<ZstdCodec>(ChunkCodecs.Create("zstd")).Level);
     }
 }
+
+public class ZstdHuffmanLengthTests
+{
+    [Fact]
+    public void LengthLimitedCodesAreCompleteAndWithinTheLimit()
+    {
+        // Fibonacci counts make an unlimited Huffman code 29 levels deep.
+        var counts = new int[256];
+        int a = 1, b = 1;
+        for (int s = 0; s < 30; s++)
+        {
+            counts[s] = a;
+            (a, b) = (b, a + b);
+        }
+        var length = new byte[256];
+        int maxBits = EmAlign.Codecs.ZstdHuffmanEncoder.BuildLengths(counts, 11, length);
+        Assert.Equal(11, maxBits);
+        AssertComplete(counts, length, maxBits);
+    }
+
+    [Fact]
+    public void UnconstrainedCodesCostAsMuchAsHuffman()
+    {
+        var rng = new Random(3);
+        for (int trial = 0; trial < 20; trial++)
+        {
+            var counts = new int[256];
+            int symbols = 2 + rng.Next(255);
+            for (int s = 0; s < symbols; s++) counts[rng.Next(256)] += 1 + rng.Next(1000);
+            var length = new byte[256];
+            int maxBits = EmAlign.Codecs.ZstdHuffmanEncoder.BuildLengths(counts, 20, length);
+            AssertComplete(counts, length, maxBits);
+            long cost = 0;
+            for (int s = 0; s < 256; s++) cost += (long)counts[s] * length[s];
+            Assert.Equal(HuffmanCost(counts), cost);
+        }
+    }
+
+    private static void AssertComplete(int[] counts, byte[] length, int maxBits)
+    {
+        long kraft = 0;
+        for (int s = 0; s < 256; s++)
+        {
+            Assert.Equal(counts[s] > 0, length[s] > 0);
+            if (length[s] > 0) kraft += 1L << (maxBits - length[s]);
+        }
+        Assert.Equal(1L << maxBits, kraft);
+    }
+
+    /// <summary>Total bits of a classic (unlimited) Huffman code: the sum of all merged weights.</summary>
+    private static long HuffmanCost(int[] counts)
+    {
+        var queue = new PriorityQueue<long, long>();
+        foreach (int c in counts)
+            if (c > 0) queue.Enqueue(c, c);
+        long total = 0;
+        while (queue.Count > 1)
+        {
+            long merged = queue.Dequeue() + queue.Dequeue();
+            total += merged;
+            queue.Enqueue(merged, merged);
+        }
+        return total;
+    }
+}
