@@ -1,0 +1,77 @@
+using EmAlign.Formats;
+using EmAlign.Geometry;
+using EmAlign.Volumes;
+
+namespace EmAlign.Bench;
+
+/// <summary>The benchmark scenarios, by name. Each prints its rows; none asserts (acceptance is read off the ratios).</summary>
+internal static partial class Scenarios
+{
+    public static Dictionary<string, Action<string>> All { get; } = new()
+    {
+        ["zarr2-io"] = Zarr2Io,
+        ["tiff-read"] = TiffRead,
+    };
+
+    /// <summary>../shared/data/vnc-ssTEM-stack1/raw beside the repository, or EMALIGN_SHARED.</summary>
+    internal static string SsTemRaw
+    {
+        get
+        {
+            var env = Environment.GetEnvironmentVariable("EMALIGN_SHARED");
+            var shared = !string.IsNullOrEmpty(env) ? env : Path.GetFullPath(Path.Combine(Peer.PeersDir, "..", "..", "..", "shared"));
+            var raw = Path.Combine(shared, "data", "vnc-ssTEM-stack1", "raw");
+            if (!Directory.Exists(raw)) throw new DirectoryNotFoundException($"The ssTEM stack is not at '{raw}': set EMALIGN_SHARED to the shared folder.");
+            return raw;
+        }
+    }
+
+    internal static byte[] LoadSsTem(out Box3 box)
+    {
+        using var v = VolumeFormats.Open(SsTemRaw);
+        box = v.Bounds;
+        return v.Read<byte>(0, box);
+    }
+
+    private static void Zarr2Io(string work)
+    {
+        var stack = LoadSsTem(out var box);
+        double mb = stack.Length / 1e6;
+        foreach (var codec in new[] { "none", "blosc-lz4" })
+        {
+            string path = Path.Combine(work, $"ours-{codec}.zarr");
+            double w = Measure.Best(3, () =>
+            {
+                using var v = VolumeFormats.Create("zarr2", path, new VolumeCreateOptions
+                { DataType = DataType.UInt8, Shape = [box.SizeZ, box.SizeY, box.SizeX], ChunkShape = [20, 256, 256], Codec = codec, Force = true });
+                v.Write<byte>(0, box, stack);
+                v.Flush();
+            });
+            double r = Measure.Best(3, () =>
+            {
+                using var v = VolumeFormats.Open(path);
+                if (v.Read<byte>(0, box).Length != stack.Length) throw new InvalidOperationException("short read");
+            });
+            var peer = Peer.Script("zarr_io.py", SsTemRaw, Path.Combine(work, $"peer-{codec}.zarr"), codec);
+            Measure.Row($"zarr v2 write 20x1024^2 uint8 {codec}", mb / w, peer?["write_mbs"], "MB/s");
+            Measure.Row($"zarr v2 read  20x1024^2 uint8 {codec}", mb / r, peer?["read_mbs"], "MB/s");
+        }
+    }
+
+    private static void TiffRead(string work)
+    {
+        var files = Directory.GetFiles(SsTemRaw, "*.tif");
+        long bytes = 0;
+        double t = Measure.Best(5, () =>
+        {
+            bytes = 0;
+            foreach (var f in files)
+            {
+                using var v = VolumeFormats.Open(f);
+                bytes += v.Read<byte>(0, v.Bounds).Length;
+            }
+        });
+        var peer = Peer.Script("tiff_read.py", SsTemRaw);
+        Measure.Row("read 20 big-endian ImageJ TIFFs", bytes / 1e6 / t, peer?["read_mbs"], "MB/s");
+    }
+}
