@@ -788,9 +788,7 @@ internal sealed unsafe class ZstdDecoder
                 op += litLength;
                 lit += litLength;
                 if ((nuint)(offset - 1) >= (nuint)(op - prefixStart)) throw BadOffset(offset, op - prefixStart);
-                byte* match = op - offset;
-                if (offset >= matchLength) Buffer.MemoryCopy(match, op, matchLength, matchLength);
-                else for (nint k = 0; k < matchLength; k++) op[k] = match[k];
+                LzCopy.Match(op, (nuint)offset, (nuint)matchLength, oendFast + WildSlack);
                 op += matchLength;
             }
         }
@@ -806,6 +804,9 @@ internal sealed unsafe class ZstdDecoder
 
     private static CorruptDataException BadOffset(nint offset, long available) =>
         Corrupt($"match offset {offset} reaches before the start of the frame ({available} bytes decoded)");
+
+    // The fast-path copies below differ from LzCopy's on purpose: zstd blocks hold many short sequences and long
+    // small-offset runs, where 32-byte steps and copying from a whole number of periods back measured faster.
 
     /// <summary>
     /// Copies 16 bytes, then 32 per step as two 16-byte moves in order, which stays correct for overlapping

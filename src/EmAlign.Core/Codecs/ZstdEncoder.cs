@@ -260,32 +260,12 @@ internal sealed unsafe class ZstdEncoder
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int HashLong(byte* p, int log) => (int)((Unsafe.ReadUnaligned<ulong>(p) * 0xCF1BBCDCB7A56463UL) >> (64 - log));
 
-    /// <summary>Length of the common prefix of a and b, a running up to <paramref name="aEnd"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Count(byte* a, byte* b, byte* aEnd)
-    {
-        byte* start = a;
-        while (a + 8 <= aEnd)
-        {
-            ulong x = Unsafe.ReadUnaligned<ulong>(a) ^ Unsafe.ReadUnaligned<ulong>(b);
-            if (x != 0) return (int)(a - start) + (BitOperations.TrailingZeroCount(x) >> 3);
-            a += 8;
-            b += 8;
-        }
-        while (a < aEnd && *a == *b)
-        {
-            a++;
-            b++;
-        }
-        return (int)(a - start);
-    }
-
     /// <summary>Length of a match at distance <paramref name="offset"/>, 0 when shorter than 4 or out of reach.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int MatchAt(byte* src, int ip, int offset, int end)
     {
         if (offset > ip || Read32(src + ip) != Read32(src + ip - offset)) return 0;
-        return 4 + Count(src + ip + 4, src + ip + 4 - offset, src + end);
+        return 4 + (int)LzCopy.CommonLength(src + ip + 4, src + ip + 4 - offset, src + end);
     }
 
     /// <summary>Level 1: one hash probe per position, skipping faster through incompressible stretches.</summary>
@@ -345,7 +325,7 @@ internal sealed unsafe class ZstdEncoder
                 && Unsafe.ReadUnaligned<ulong>(src + longCandidate) == Unsafe.ReadUnaligned<ulong>(src + ip))
             {
                 offset = ip - longCandidate;
-                matchLength = 8 + Count(src + ip + 8, src + longCandidate + 8, src + end);
+                matchLength = 8 + (int)LzCopy.CommonLength(src + ip + 8, src + longCandidate + 8, src + end);
             }
             else
             {
@@ -363,7 +343,7 @@ internal sealed unsafe class ZstdEncoder
                 if (longNext >= 0 && next - longNext <= _maxDistance
                     && Unsafe.ReadUnaligned<ulong>(src + longNext) == Unsafe.ReadUnaligned<ulong>(src + next))
                 {
-                    int length1 = 8 + Count(src + next + 8, src + longNext + 8, src + end);
+                    int length1 = 8 + (int)LzCopy.CommonLength(src + next + 8, src + longNext + 8, src + end);
                     if (length1 > matchLength)
                     {
                         ip = next;
@@ -460,7 +440,7 @@ internal sealed unsafe class ZstdEncoder
         {
             if (src[candidate + best] == src[ip + best] && Read32(src + candidate) == Read32(src + ip))
             {
-                int length = 4 + Count(src + ip + 4, src + candidate + 4, src + end);
+                int length = 4 + (int)LzCopy.CommonLength(src + ip + 4, src + candidate + 4, src + end);
                 if (length > best)
                 {
                     best = length;

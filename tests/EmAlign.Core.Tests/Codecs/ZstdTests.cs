@@ -36,7 +36,7 @@ public class ZstdTests
     public void DecodesHandBuiltRawBlockFrame()
     {
         // formats.md §5.6.4 "cheap writer": 28 B5 2F FD 60 58 01, block header C1 12 00, 600 raw bytes.
-        var content = ZstdTestData.Random(600, 1);
+        var content = CodecTestData.Random(600, 1);
         byte[] frame = [0x28, 0xB5, 0x2F, 0xFD, 0x60, 0x58, 0x01, 0xC1, 0x12, 0x00, .. content];
         Assert.Equal(content, Decode(frame, 600));
     }
@@ -45,7 +45,7 @@ public class ZstdTests
     public void WritesSingleSegmentHeaderWithContentSize()
     {
         // Appendix A13: 512 bytes -> 28 B5 2F FD 60 00 01 (FCS 0x0100 + 256).
-        var frame = Zstd.Compress(ZstdTestData.EmLike(512, 2), 1);
+        var frame = Zstd.Compress(CodecTestData.EmLike(512, 2), 1);
         Assert.Equal(new byte[] { 0x28, 0xB5, 0x2F, 0xFD, 0x60, 0x00, 0x01 }, frame[..7]);
     }
 
@@ -59,42 +59,14 @@ public class ZstdTests
         Assert.Equal(data, Decode(frame, data.Length));
     }
 
-    public static TheoryData<string> FixtureArrays => new() { "uint8", "uint16", "float32" };
-
     [FixtureTheory]
-    [MemberData(nameof(FixtureArrays))]
+    [InlineData("uint8")]
+    [InlineData("uint16")]
+    [InlineData("float32")]
     public void DecodesNumcodecsChunks(string dtype)
     {
-        // zarr-python 2.13 / numcodecs 0.11 Zstd(3) chunks of a (7, 45, 61) array in (3, 16, 32) chunks;
-        // v = (7x + 13y + 29z) mod M (251 for uint8, 65521 otherwise); float32 holds (v mod 1000) * 0.5 - 3.25.
-        string folder = SharedData.Fixture($"zarr2/{dtype}-zstd.zarr");
-        int itemSize = dtype == "uint8" ? 1 : dtype == "uint16" ? 2 : 4;
-        int chunkBytes = 3 * 16 * 32 * itemSize;
-        int checkedChunks = 0;
-        for (int cz = 0; cz < 3; cz++)
-        for (int cy = 0; cy < 3; cy++)
-        for (int cx = 0; cx < 2; cx++)
-        {
-            var frame = File.ReadAllBytes(Path.Combine(folder, $"{cz}.{cy}.{cx}"));
-            var chunk = Decode(frame, chunkBytes);
-            for (int z = 0; z < 3; z++)
-            for (int y = 0; y < 16; y++)
-            for (int x = 0; x < 32; x++)
-            {
-                int gz = cz * 3 + z, gy = cy * 16 + y, gx = cx * 32 + x;
-                if (gz >= 7 || gy >= 45 || gx >= 61) continue;
-                int e = (z * 16 + y) * 32 + x;
-                int v = (7 * gx + 13 * gy + 29 * gz) % (itemSize == 1 ? 251 : 65521);
-                switch (itemSize)
-                {
-                    case 1: Assert.Equal(v, chunk[e]); break;
-                    case 2: Assert.Equal(v, BitConverter.ToUInt16(chunk, 2 * e)); break;
-                    default: Assert.Equal(v % 1000 * 0.5f - 3.25f, BitConverter.ToSingle(chunk, 4 * e)); break;
-                }
-            }
-            checkedChunks++;
-        }
-        Assert.Equal(18, checkedChunks);
+        // zarr-python 2.13 / numcodecs 0.11 Zstd(3) chunks; values follow the fixture rule (fixtures/README.md).
+        Assert.Equal(18, Bz2XzTestData.CheckZarrFixture($"zarr2/{dtype}-zstd.zarr", dtype, new ZstdCodec()));
     }
 
     public static TheoryData<int> Sizes => new() { 0, 1, 2, 3, 15, 16, 17, 31, 32, 100, 255, 256, 1000, 1023, 1024, 4095, 4096, 65535, 65791, 65792, 131071, 131072, 131073, 300_000 };
@@ -105,8 +77,8 @@ public class ZstdTests
     {
         foreach (var data in new[]
         {
-            ZstdTestData.Random(size, size), new byte[size], ZstdTestData.Periodic(size, 3, size), ZstdTestData.Periodic(size, 251, size),
-            ZstdTestData.EmLike(size, size), ZstdTestData.Ramp16(size), ZstdTestData.Labels64(size, size),
+            CodecTestData.Random(size, size), new byte[size], ZstdTestData.Periodic(size, 3, size), ZstdTestData.Periodic(size, 251, size),
+            CodecTestData.EmLike(size, size), ZstdTestData.Ramp16(size), ZstdTestData.Labels64(size, size),
         })
         {
             AssertRoundTrip(data, 1);
@@ -127,7 +99,7 @@ public class ZstdTests
     [InlineData(22)]
     public void RoundTripsAtEveryStrategy(int level)
     {
-        AssertRoundTrip(ZstdTestData.EmLike(400_000, level), level);
+        AssertRoundTrip(CodecTestData.EmLike(400_000, level), level);
         AssertRoundTrip(ZstdTestData.Ramp16(300_000), level, checksum: true);
         AssertRoundTrip(ZstdTestData.Labels64(300_000, level), level);
         for (int period = 1; period <= 20; period++) AssertRoundTrip(ZstdTestData.Periodic(5000 + period, period, period), level);
@@ -147,9 +119,9 @@ public class ZstdTests
     {
         Assert.True(Zstd.Compress(new byte[1 << 20], 3).Length < 100);
         Assert.True(Zstd.Compress(ZstdTestData.Ramp16(1 << 20), 3).Length < (1 << 20) / 20);
-        var em = ZstdTestData.EmLike(1 << 20, 9);
+        var em = CodecTestData.EmLike(1 << 20, 9);
         Assert.True(Zstd.Compress(em, 3).Length < em.Length * 0.9, "Huffman-coded literals should shrink EM-like noise");
-        var random = ZstdTestData.Random(1 << 20, 9);
+        var random = CodecTestData.Random(1 << 20, 9);
         Assert.True(Zstd.Compress(random, 3).Length <= random.Length + 64, "incompressible data must be stored, not expanded");
     }
 
@@ -165,7 +137,7 @@ public class ZstdTests
     [Fact]
     public void DecodesConcatenatedAndSkippableFrames()
     {
-        var a = ZstdTestData.EmLike(70_000, 1);
+        var a = CodecTestData.EmLike(70_000, 1);
         var b = ZstdTestData.Ramp16(50_000);
         byte[] skippable = [0x5A, 0x2A, 0x4D, 0x18, 3, 0, 0, 0, 9, 9, 9];
         byte[] stream = [.. Zstd.Compress(a, 3), .. skippable, .. Zstd.Compress(b, 1, checksum: true), .. skippable];
@@ -175,9 +147,26 @@ public class ZstdTests
     }
 
     [Fact]
+    public void NeverWritesOutsideTheDestination()
+    {
+        foreach (var (name, data) in CodecTestData.Kinds(70_000, 3))
+        foreach (int level in new[] { 1, 3, 9 })
+        {
+            var frame = Zstd.Compress(data, level);
+            var exact = new CodecTestData.Guarded(data.Length);
+            Assert.Equal(data.Length, Zstd.Decompress(frame, exact.Span));
+            Assert.True(exact.Span.SequenceEqual(data), $"{name} at level {level}");
+            exact.AssertCanaryIntact();
+            var small = new CodecTestData.Guarded(data.Length - 100);
+            Assert.Throws<CorruptDataException>(() => Zstd.Decompress(frame, small.Span));
+            small.AssertCanaryIntact();
+        }
+    }
+
+    [Fact]
     public void RejectsDestinationTooSmall()
     {
-        var data = ZstdTestData.EmLike(10_000, 3);
+        var data = CodecTestData.EmLike(10_000, 3);
         var frame = Zstd.Compress(data, 3);
         var ex = Assert.Throws<CorruptDataException>(() => Zstd.Decompress(frame, new byte[data.Length - 1]));
         Assert.Contains("expected", ex.Message);
@@ -187,7 +176,7 @@ public class ZstdTests
     public void RejectsMoreOutputThanRoomWhenTheSizeIsNotDeclared()
     {
         // Raw frame without content size (descriptor 0x00, window byte 0x00 = 1 KiB): 600 bytes into 599.
-        var content = ZstdTestData.Random(600, 2);
+        var content = CodecTestData.Random(600, 2);
         byte[] frame = [0x28, 0xB5, 0x2F, 0xFD, 0x00, 0x00, 0xC1, 0x12, 0x00, .. content];
         Assert.False(Zstd.TryGetDecompressedSize(frame, out _));
         Assert.Throws<CorruptDataException>(() => Zstd.Decompress(frame, new byte[599]));
@@ -221,7 +210,7 @@ public class ZstdTests
     [Fact]
     public void DetectsChecksumMismatch()
     {
-        var data = ZstdTestData.EmLike(5000, 4);
+        var data = CodecTestData.EmLike(5000, 4);
         var frame = Zstd.Compress(data, 3, checksum: true);
         frame[^1] ^= 0x40;
         var ex = Assert.Throws<CorruptDataException>(() => Zstd.Decompress(frame, new byte[data.Length]));
@@ -231,7 +220,7 @@ public class ZstdTests
     [Fact]
     public void EveryTruncationIsReportedAsCorrupt()
     {
-        foreach (var data in new[] { ZstdTestData.EmLike(3000, 5), ZstdTestData.Labels64(3000, 5), ZstdTestData.Ramp16(3000) })
+        foreach (var data in new[] { CodecTestData.EmLike(3000, 5), ZstdTestData.Labels64(3000, 5), ZstdTestData.Ramp16(3000) })
         {
             var frame = Zstd.Compress(data, 3, checksum: true);
             for (int n = 0; n < frame.Length; n++)
@@ -246,7 +235,7 @@ public class ZstdTests
         // another exception (or a crash: the decoder runs on pointers). With a content checksum, damage that
         // changes the output is always caught.
         var rng = new Random(77);
-        var inputs = new[] { ZstdTestData.EmLike(20_000, 6), ZstdTestData.Labels64(20_000, 6), ZstdTestData.Ramp16(20_000), ZstdTestData.Periodic(20_000, 7, 6) };
+        var inputs = new[] { CodecTestData.EmLike(20_000, 6), ZstdTestData.Labels64(20_000, 6), ZstdTestData.Ramp16(20_000), ZstdTestData.Periodic(20_000, 7, 6) };
         var output = new byte[20_000];
         foreach (var data in inputs)
         foreach (int level in new[] { 1, 3, 9 })
