@@ -116,6 +116,18 @@ public class N5WriteTests
         Assert.Equal(new VoxelSize(0.004, 0.004, 0.05, "micrometer"), v.VoxelSize);
     }
 
+    [Theory]
+    [InlineData("""{"resolution": [4, 4, 40], "offset": [8, 12, 80]}""")]                                   // daisy/Paintera: x first
+    [InlineData("""{"voxel_size": [40, 4, 4], "offset": [80, 12, 8], "units": ["nm", "nm", "nm"]}""")]     // funlib >= 0.4: stored (C) order
+    public void FunlibAndLegacyResolutionAttributesAreRead(string attributes)
+    {
+        using var tmp = new TempFolder();
+        Dataset(tmp["f.n5"], [40, 30, 10], JsonNode.Parse(attributes)!.AsObject());
+        using var v = VolumeFormats.Open(tmp["f.n5"]);
+        Assert.Equal(new VoxelSize(4, 4, 40), v.VoxelSize);
+        Assert.Equal((8.0, 12.0, 80.0), v.Offset);
+    }
+
     [Fact]
     public void CosemTransformsAndBdvFactorListsAreRead()
     {
