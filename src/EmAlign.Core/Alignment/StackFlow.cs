@@ -19,6 +19,7 @@ public static class StackFlow
     public static FlowFieldSet Measure(VolumeView view, ElasticAlignmentOptions options, IProgress<ProgressInfo>? progress = null, CancellationToken ct = default)
     {
         options.Validate();
+        RequireSections(view);
         var factors = options.Levels.Order().ToArray();
         var region = StackRegion.For(view, options.Stride);
         int n = region.Sections;
@@ -59,6 +60,13 @@ public static class StackFlow
             progress?.Report(new ProgressInfo("Measuring flow fields", $"section {z + 1} of {n}", z + 1, n));
         }
         return new FlowFieldSet(region, options.PatchSize, factors, flows, deltaZ, ncc, FlowSetState.Measured);
+    }
+
+    /// <summary>Throws when the view has fewer than the two sections an alignment needs.</summary>
+    internal static void RequireSections(VolumeView view)
+    {
+        if (view.SizeZ < 2)
+            throw new Diagnostics.EmAlignException($"'{view.Path}' has {view.SizeZ} section(s) in the chosen region: elastic alignment needs at least 2.", "Path");
     }
 
     /// <summary>clean_flow on every level (thresholds in each level's own pixels).</summary>
