@@ -65,6 +65,9 @@ public static class AlignedRenderer
         var clock = Stopwatch.StartNew();
         var format = VolumeFormats.Get(options.Format);
         var region = solution.Region;
+        if (region.Level >= source.Levels.Count || source.Levels[region.Level].Mag != region.Mag)
+            throw new Diagnostics.EmAlignException(
+                $"The alignment was solved on level {region.Level} (mag {region.Mag}) of '{region.SourcePath}', but '{source.Path}' has mags {string.Join(", ", source.Levels.Select(l => l.Mag))}: expected the volume it was solved on.", "Path");
         var outLevel = source.Levels[0];
         var work = source.Levels[region.Level];
         // Working-level pixels per output pixel, per axis.

@@ -85,6 +85,8 @@ public static class StackFlow
     public static FlowFieldSet Merge(FlowFieldSet set, FlowReconcileOptions options)
     {
         if (set.State == FlowSetState.Merged) return set;
+        if (set.State == FlowSetState.Measured)
+            throw new Diagnostics.EmAlignException("The flow fields are as measured, with peak statistics: merging needs cleaned flows (Repair-FlowField, StackFlow.Clean) first.", "InputObject");
         var merged = new FlowField?[set.Sections];
         int f0 = set.Factors[0];
         // min_patch_size was chosen for SOFIMA's 5000 px sections (15,000+ nodes); on a small grid it would
