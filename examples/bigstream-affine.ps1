@@ -25,12 +25,16 @@ $fix = Get-EmVolume (Join-Path $Fixed 'lowres')
 $mov = Get-EmVolume (Join-Path $Moving 'lowres')
 
 # 1. Global affine: LoG blobs of radius 6-20 voxels, neighbourhoods matched above r = 0.75, RANSAC within 2 um.
-$global = Invoke-RansacAffine -Fixed $fix -Moving $mov -MinRadius 6 -MaxRadius 20 -MatchThreshold 0.75 -OutFile ./global.json -Force -Verbose
+$global = Invoke-RansacAffine -Fixed $fix -Moving $mov -MinRadius 6 -MaxRadius 20 -MatchThreshold 0.75 -Verbose
 $global
 
 # 2. Piecewise affines on blocks of 128 voxels (overlap 0.5), learned after the global affine.
-$local = Invoke-RansacAffine -Fixed $fix -Moving $mov -BlockSize $BlockSize -InitialTransform $global -OutFile ./local.json -Force -Verbose
+$local = Invoke-RansacAffine -Fixed $fix -Moving $mov -BlockSize $BlockSize -InitialTransform $global -Verbose
 $local
+
+# Keep the transforms (JSON, fixed to moving, x, y, z in the data's unit) for `emalign warp` or a later session.
+$chain = [EmAlign.Transforms.TransformChain]::new([EmAlign.Transforms.SpatialTransform[]]@($global, $local))
+[EmAlign.Transforms.TransformFile]::Save($chain, (Join-Path $PWD 'transform.json'), $true)
 
 # 3. Render the high-resolution moving volume on the high-resolution fixed grid: [global, local], local acting first.
 Export-WarpedVolume -Volume (Get-EmVolume (Join-Path $Moving 'highres')) -Like (Get-EmVolume (Join-Path $Fixed 'highres')) `

@@ -9,9 +9,9 @@ namespace EmAlign.PowerShell;
 /// <summary>
 /// Invoke-RansacAffine: bigstream's feature-point affine (LoG blobs, neighbourhood correlation, RANSAC) from the fixed
 /// to the moving volume, in physical units; with -BlockSize one affine per block, blended (piecewise). Writes the
-/// transform, which Export-WarpedVolume and -InitialTransform take; -OutFile also saves it as JSON.
+/// transform, which Export-WarpedVolume and -InitialTransform take. It computes in memory and writes no file.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Invoke, "RansacAffine", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsLifecycle.Invoke, "RansacAffine")]
 [OutputType(typeof(AffineTransform3D), typeof(LocalAffineTransform))]
 public sealed class InvokeRansacAffineCommand : EmCmdlet
 {
@@ -71,41 +71,26 @@ public sealed class InvokeRansacAffineCommand : EmCmdlet
     [Parameter]
     public SpatialTransform[]? InitialTransform { get; set; }
 
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? OutFile { get; set; }
-
-    [Parameter]
-    public SwitchParameter Force { get; set; }
-
     protected override void ProcessRecord()
     {
         if (Fixed is not { } fix || Moving is not { } mov) return;
-        string? target = OutFile is null ? null : ResolveLiteralPath(OutFile);
-        if (OutFile is not null && target is null) return;
         ForInput(mov, () =>
         {
             var options = FeatureCommands.Options(MinRadius, MaxRadius, MatchThreshold, CcRadius, NSpots, AlignThreshold, Seed, MinSpots, MinMatches);
             var piecewise = FeatureCommands.Piecewise(BlockSize, Overlap, options);
             var initial = FeatureCommands.Initial(InitialTransform);
-            if (target is not null) VolumeCommands.CheckWritable(target, Force);
-            string what = piecewise is null ? "Fit a feature affine" : "Fit piecewise feature affines";
-            if (!ShouldProcess(target ?? $"{fix.Path} -> {mov.Path}", $"{what} from {fix} to {mov}")) return;
-            SpatialTransform result;
             if (piecewise is null)
             {
                 var r = RunEngine(ActivityId, (progress, ct) => FeatureAffine.Align(fix, mov, options, initial, progress, ct));
                 WriteVerbose(FeatureCommands.Describe(r));
-                result = r.Transform;
+                WriteObject(r.Transform);
             }
             else
             {
                 var r = RunEngine(ActivityId, (progress, ct) => PiecewiseAffine.Align(fix, mov, piecewise, initial, progress, ct));
                 foreach (var line in FeatureCommands.Describe(r)) WriteVerbose(line);
-                result = r.Transform;
+                WriteObject(r.Transform);
             }
-            if (target is not null) TransformFile.Save(result, target, Force);
-            WriteObject(result);
         });
     }
 }

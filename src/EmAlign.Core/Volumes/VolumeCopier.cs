@@ -37,7 +37,7 @@ public sealed record CopyOptions
     /// Upper bound on one block's uncompressed bytes (blocks are whole destination chunks, so one chunk layer is
     /// the minimum). At most two blocks are in memory at once: one being read, one being written.
     /// </summary>
-    public long MaxBlockBytes { get; init; } = 64L << 20;
+    public long MaxBlockBytes { get; init; } = 16L << 20;
 }
 
 /// <param name="Path">Absolute path of the written volume.</param>
