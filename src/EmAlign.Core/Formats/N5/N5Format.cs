@@ -68,7 +68,7 @@ public sealed class N5Format : IVolumeFormat
         foreach (var (dir, mag, shape, _) in plan)
         {
             var attrs = N5Hierarchy.DatasetAttributes(shape, req.Chunks, options.DataType, codec);
-            N5Spatial.Write(attrs, CreateRequest.LevelVoxelSize(options.VoxelSize, mag), options.Offset);
+            N5Spatial.Write(attrs, CreateRequest.LevelVoxelSize(options.VoxelSize, mag), options.Offset, req.IsPyramid ? mag : null);
             if (req.IsPyramid) attrs["downsamplingFactors"] = MagJson(mag);
             if (dir == root) attrs["n5"] = N5Hierarchy.Version;
             N5Hierarchy.WriteAttributes(dir, attrs);

@@ -1,3 +1,4 @@
+using EmAlign.Geometry;
 using System.Text.Json.Nodes;
 using EmAlign.Diagnostics;
 using EmAlign.Formats.Metadata;
@@ -23,11 +24,16 @@ internal static class N5Spatial
         return funlib;
     }
 
-    /// <summary>Writes n5-viewer "pixelResolution" and the funlib/Paintera "resolution" and "offset" (all x first).</summary>
-    public static void Write(JsonObject attrs, VoxelSize voxelSize, (double X, double Y, double Z) offset)
+    /// <summary>
+    /// Writes n5-viewer "pixelResolution" and the funlib/Paintera "resolution" and "offset" (all x first). For a level
+    /// written with "downsamplingFactors" <paramref name="downsampling"/>, pixelResolution is the full-resolution
+    /// voxel size, as n5-viewer and bigstream read it (the level's voxel is pixelResolution x downsamplingFactors).
+    /// </summary>
+    public static void Write(JsonObject attrs, VoxelSize voxelSize, (double X, double Y, double Z) offset, Mag? downsampling = null)
     {
         string unit = voxelSize.Unit == VoxelSize.Unknown.Unit ? "" : Units.Canonical(voxelSize.Unit);
-        attrs["pixelResolution"] = new JsonObject { ["unit"] = unit, ["dimensions"] = JsonAttributes.Numbers([voxelSize.X, voxelSize.Y, voxelSize.Z]) };
+        var m = downsampling ?? Mag.One;
+        attrs["pixelResolution"] = new JsonObject { ["unit"] = unit, ["dimensions"] = JsonAttributes.Numbers([voxelSize.X / m.X, voxelSize.Y / m.Y, voxelSize.Z / m.Z]) };
         attrs["resolution"] = JsonAttributes.Numbers([voxelSize.X, voxelSize.Y, voxelSize.Z]);
         attrs["offset"] = JsonAttributes.Numbers([offset.X, offset.Y, offset.Z]);
     }
@@ -48,6 +54,8 @@ internal static class N5Spatial
         var unitText = pr is JsonObject o2 ? JsonAttributes.String(o2["unit"], "pixelResolution unit", file) : null;
         var v = Xyz(dims, "pixelResolution dimensions", file, 1)
             ?? throw new InvalidVolumeException($"'{file}': pixelResolution has no dimensions; expected {{\"unit\": ..., \"dimensions\": [x, y, z]}}.", file);
+        // n5-viewer/bigstream: pixelResolution is the full-resolution voxel; a level's own is that times its factors.
+        if (Xyz(attrs["downsamplingFactors"], "downsamplingFactors", file, 1) is { } f) v = (v.X * f.X, v.Y * f.Y, v.Z * f.Z);
         var offset = Xyz(attrs["offset"], "offset", file, 0) ?? (0, 0, 0);
         string unit = string.IsNullOrWhiteSpace(unitText) ? FunlibAttributes.DefaultUnit : Units.Canonical(unitText);
         return new SpatialInfo(roles, new VoxelSize(v.X, v.Y, v.Z, unit), offset);
