@@ -5,6 +5,8 @@ internal static class FormatRegistration
 {
     public static void RegisterBuiltIns()
     {
+        VolumeFormats.Register(new Tiff.TiffFormat());
+        VolumeFormats.Register(new Tiff.TiffFolderFormat());
         VolumeFormats.Register(new Zarr.ZarrFormat());
         VolumeFormats.Register(new N5.N5Format());
     }

@@ -25,7 +25,8 @@ public sealed record DataBoundingBoxResult(Box3 Box, int Level, Mag Mag, double 
 /// <summary>
 /// Finds where a stack holds data, as in SOFIMA's notebook: minimum projection over z on a coarse level,
 /// Gaussian blur, Otsu threshold, dilation, largest connected component; the box is scaled to mag 1.
-/// Blank (uniform) sections are left out of the projection so one missing section does not erase the box,
+/// Blank (uniform) sections are left out of the projection so one missing section does not erase the box;
+/// a stack without padding (no fill-valued pixels in the projection) is data everywhere in-plane;
 /// and z is trimmed to the first and last section with content.
 /// </summary>
 public static class DataBoundingBoxFinder
@@ -34,7 +35,7 @@ public static class DataBoundingBoxFinder
     {
         int level = options.Level ?? PickLevel(volume);
         if ((uint)level >= (uint)volume.Levels.Count)
-            throw new ArgumentOutOfRangeException(nameof(options), level, $"Level {level} does not exist: '{volume.Path}' has levels 0..{volume.Levels.Count - 1}.");
+            throw new Diagnostics.EmAlignException($"Level {level} does not exist: '{volume.Path}' has levels 0..{volume.Levels.Count - 1}.", "level");
         var lvl = volume.Levels[level];
         var (sx, sy, sz) = lvl.Size;
         int f = (int)Math.Max(1, Math.Ceiling(Math.Max(sx, sy) / (double)options.MaxWorkingSize));
@@ -77,10 +78,17 @@ public static class DataBoundingBoxFinder
         }
         if (zFirst < 0) return new DataBoundingBoxResult(default, level, lvl.Mag, double.NaN);
 
+        // Padding around the data holds the fill value. Where the projection has (almost) none, every
+        // section covers the whole frame, and Otsu would only split bright from dark tissue.
+        float fill = (float)lvl.Array.FillValue;
+        int background = 0;
+        foreach (var v in projection) if (v <= fill) background++;
+        bool padded = background >= projection.Length / 200;
         GaussianBlur.Apply(projection, w, h, options.Sigma);
-        double t = Threshold.Otsu(projection);
+        double t = padded ? Threshold.Otsu(projection) : fill;
         var mask = new bool[projection.Length];
-        for (int i = 0; i < mask.Length; i++) mask[i] = projection[i] > t;
+        if (padded) for (int i = 0; i < mask.Length; i++) mask[i] = projection[i] > t;
+        else mask.AsSpan().Fill(true);
         if (options.DilationIterations > 0) mask = BinaryMask.Dilate(mask, w, h, options.DilationIterations);
         var labels = BinaryMask.Label(mask, w, h, out int count);
         if (count == 0) return new DataBoundingBoxResult(default, level, lvl.Mag, t);

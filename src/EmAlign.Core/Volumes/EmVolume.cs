@@ -215,7 +215,15 @@ public sealed class EmVolume : IDisposable
                         jobs.Add((idx, lin, region));
                     }
         if (jobs.Count == 1) { body(jobs[0].Chunk, jobs[0].Lin, jobs[0].Region); return; }
-        Parallel.ForEach(jobs, j => body(j.Chunk, j.Lin, j.Region));
+        try
+        {
+            Parallel.ForEach(jobs, j => body(j.Chunk, j.Lin, j.Region));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // Callers expect the chunk's own error (naming its file), not the parallel loop's wrapper.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
     }
 
     /// <summary>Copies <paramref name="region"/> between decoded chunk <paramref name="chunk"/> and a block buffer of <paramref name="block"/>, row by row.</summary>

@@ -90,6 +90,18 @@ public class SyntheticAndBoundingBoxTests
         Assert.InRange(r.Box.Y, 14, 18);
     }
 
+    [Fact]
+    public void AStackWithoutPaddingIsDataEverywhereInPlane()
+    {
+        var g = new SyntheticEmStack(128, 96, seed: 4);
+        var arr = new MemoryChunkedArray(DataType.UInt8, [3, 96, 128], [1, 32, 32]);
+        using var vol = new EmVolume("mem", "memory", "", [new VolumeLevel(Mag.One, arr)], VoxelSize.Unknown);
+        for (int z = 0; z < 3; z++)
+            vol.Write<byte>(0, new Box3(0, 0, z, 128, 96, 1), g.RenderSection(z).Select(v => (byte)Math.Clamp(v, 1, 255)).ToArray());
+        var r = DataBoundingBoxFinder.Find(vol, new BoundingBoxOptions());
+        Assert.Equal(new Box3(0, 0, 0, 128, 96, 3), r.Box);
+    }
+
     private static double Pearson(float[] a, float[] b)
     {
         double ma = a.Average(), mb = b.Average(), sab = 0, saa = 0, sbb = 0;
