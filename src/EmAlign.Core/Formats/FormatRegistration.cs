@@ -9,5 +9,6 @@ internal static class FormatRegistration
         VolumeFormats.Register(new Tiff.TiffFolderFormat());
         VolumeFormats.Register(new Zarr.ZarrFormat());
         VolumeFormats.Register(new N5.N5Format());
+        VolumeFormats.Register(new Zarr3.Zarr3Format());
     }
 }

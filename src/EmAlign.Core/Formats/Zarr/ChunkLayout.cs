@@ -16,6 +16,15 @@ internal sealed class ChunkLayout
     private readonly long[] _storedStride;  // per logical axis: element stride inside a stored chunk
 
     public ChunkLayout(IReadOnlyList<long> storedShape, IReadOnlyList<int> storedChunks, IReadOnlyList<AxisRole> roles, bool fortranOrder, int elementSize, string source)
+        : this(storedShape, storedChunks, roles, MemoryOrder(roles.Count, fortranOrder), elementSize, source)
+    {
+    }
+
+    /// <summary>
+    /// A layout whose chunk bytes list the stored axes in <paramref name="memoryOrder"/> (slowest first): C order is
+    /// 0, 1, ..., n-1, F order its reverse, a Zarr v3 transpose codec's "order" any permutation.
+    /// </summary>
+    public ChunkLayout(IReadOnlyList<long> storedShape, IReadOnlyList<int> storedChunks, IReadOnlyList<AxisRole> roles, IReadOnlyList<int> memoryOrder, int elementSize, string source)
     {
         AxisRoles.Validate(roles, source);
         if (storedShape.Count != roles.Count || storedChunks.Count != roles.Count)
@@ -28,9 +37,11 @@ internal sealed class ChunkLayout
 
         var storedStride = new long[StoredRank];
         long acc = 1;
+        if (memoryOrder.Count != StoredRank || memoryOrder.Distinct().Count() != StoredRank || memoryOrder.Any(a => a < 0 || a >= StoredRank))
+            throw new InvalidVolumeException($"'{source}': axis order [{string.Join(", ", memoryOrder)}] is not a permutation of the {StoredRank} axes.", source);
         for (int k = 0; k < StoredRank; k++)
         {
-            int s = fortranOrder ? k : StoredRank - 1 - k;
+            int s = memoryOrder[StoredRank - 1 - k];
             if (storedChunks[s] < 1 || storedShape[s] < 0)
                 throw new InvalidVolumeException($"'{source}': shape [{string.Join(", ", storedShape)}] with chunks [{string.Join(", ", storedChunks)}]; expected sizes >= 0 and chunk sizes >= 1.", source);
             storedStride[s] = acc;
@@ -52,6 +63,9 @@ internal sealed class ChunkLayout
             c *= ChunkShape[l];
         }
     }
+
+    private static int[] MemoryOrder(int rank, bool fortranOrder) =>
+        [.. Enumerable.Range(0, rank).Select(i => fortranOrder ? rank - 1 - i : i)];
 
     /// <summary>Logical shape: (z, y, x) or (c, z, y, x).</summary>
     public long[] Shape { get; }

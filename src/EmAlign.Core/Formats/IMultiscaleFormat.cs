@@ -1,0 +1,16 @@
+using EmAlign.Geometry;
+using EmAlign.Volumes;
+
+namespace EmAlign.Formats;
+
+/// <summary>A format whose volumes can gain resolution levels after creation (OME-NGFF groups, WEBKNOSSOS layers).</summary>
+public interface IMultiscaleFormat
+{
+    /// <summary>
+    /// Adds levels with <paramref name="mags"/> (mag-1 factors, none of them present yet) to <paramref name="volume"/>:
+    /// creates their empty arrays, hands a writable volume over the old and new levels to <paramref name="fill"/>, and
+    /// only then writes the metadata that lists the new levels, so an interrupted fill never looks complete (its arrays
+    /// are removed). Returns the extended volume; the caller disposes both it and <paramref name="volume"/>.
+    /// </summary>
+    EmVolume AddLevels(EmVolume volume, IReadOnlyList<Mag> mags, Action<EmVolume> fill);
+}
