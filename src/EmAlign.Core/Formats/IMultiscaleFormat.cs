@@ -13,4 +13,7 @@ public interface IMultiscaleFormat
     /// are removed). Returns the extended volume; the caller disposes both it and <paramref name="volume"/>.
     /// </summary>
     EmVolume AddLevels(EmVolume volume, IReadOnlyList<Mag> mags, Action<EmVolume> fill);
+
+    /// <summary>The filter that suits <paramref name="volume"/>'s content: <see cref="DownsampleFilter.Mode"/> for labels, else the mean.</summary>
+    DownsampleFilter DefaultFilter(EmVolume volume);
 }

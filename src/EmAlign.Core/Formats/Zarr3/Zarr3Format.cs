@@ -127,6 +127,9 @@ public sealed class Zarr3Format : IVolumeFormat, IMultiscaleFormat
         }
     }
 
+    /// <summary>OME-NGFF groups say nothing about labels outside a labels group: the mean.</summary>
+    public DownsampleFilter DefaultFilter(EmVolume volume) => DownsampleFilter.Mean;
+
     /// <summary>
     /// Metadata of a new array. Shapes are in stored order; with <paramref name="shard"/> the chunk grid is the shard
     /// grid and <paramref name="chunks"/> the inner chunks. <paramref name="transpose"/> (optional) orders the bytes of a chunk.
