@@ -18,8 +18,9 @@ public static class PyramidBuilder
     /// Computes levels <paramref name="targets"/> (indices into <paramref name="volume"/>'s levels) from the other
     /// levels, finest targets first. The volume must be writable; the levels not listed are the input.
     /// </summary>
+    /// <param name="region">Only this part (mag-1 voxels) is computed, rounded out to whole chunks; null: everything.</param>
     public static void Fill(EmVolume volume, IReadOnlyCollection<int> targets, DownsampleFilter filter,
-        IProgress<ProgressInfo>? progress = null, CancellationToken ct = default)
+        IProgress<ProgressInfo>? progress = null, CancellationToken ct = default, Box3? region = null)
     {
         ArgumentNullException.ThrowIfNull(volume);
         var order = targets.Distinct().OrderBy(i => volume.Levels[i].Mag.Max).ThenBy(i => MagVolume(volume.Levels[i].Mag)).ToList();
@@ -33,7 +34,9 @@ public static class PyramidBuilder
                 ?? throw new ArgumentException($"No level of '{volume.Path}' divides mag {mag}: expected a finer level whose factors divide it.", nameof(targets));
             var sm = volume.Levels[source].Mag;
             var factor = new Mag(mag.X / sm.X, mag.Y / sm.Y, mag.Z / sm.Z);
-            steps.Add((source, t, factor, PlanBlocks(volume.Levels[t], factor, volume.BlockBytes(Box3.FromSize(1, 1, 1)))));
+            var blocks = PlanBlocks(volume.Levels[t], factor, volume.BlockBytes(Box3.FromSize(1, 1, 1)));
+            if (region is { } r) blocks = [.. blocks.Where(b => !b.Intersect(r.ToMag(mag)).IsEmpty)];
+            steps.Add((source, t, factor, blocks));
             ready.Add(t);
         }
         long total = steps.Sum(s => (long)s.Blocks.Count), done = 0;
@@ -52,20 +55,22 @@ public static class PyramidBuilder
 
     /// <summary>
     /// Copies <paramref name="region"/> of level <paramref name="sourceLevel"/> of <paramref name="source"/> (in that level's
-    /// voxels) to level 0 of <paramref name="destination"/> at voxel (0, 0, 0), in blocks of whole destination chunks.
+    /// voxels) to level 0 of <paramref name="destination"/>, its first voxel landing on <paramref name="at"/> (destination
+    /// voxels), in blocks cut along the destination's chunks (so no chunk is written by two blocks).
     /// </summary>
-    public static void Copy(EmVolume source, int sourceLevel, Box3 region, EmVolume destination,
+    public static void Copy(EmVolume source, int sourceLevel, Box3 region, EmVolume destination, (long X, long Y, long Z) at = default,
         IProgress<ProgressInfo>? progress = null, CancellationToken ct = default)
     {
         var target = destination.Levels[0];
+        var placed = new Box3(at.X, at.Y, at.Z, region.SizeX, region.SizeY, region.SizeZ);
         var blocks = PlanBlocks(target, Mag.One, destination.BlockBytes(Box3.FromSize(1, 1, 1)))
-            .Select(b => b.Intersect(Box3.FromSize(region.SizeX, region.SizeY, region.SizeZ))).Where(b => !b.IsEmpty).ToList();
+            .Select(b => b.Intersect(placed)).Where(b => !b.IsEmpty).ToList();
         long done = 0;
         var activity = $"Copying {source.Path} to {destination.Path}";
         progress?.Report(new ProgressInfo(activity, $"0 of {blocks.Count} blocks", 0, blocks.Count));
         Run(blocks, ct, block =>
         {
-            Reduce(source, sourceLevel, (region.X, region.Y, region.Z), destination, 0, Mag.One, block, DownsampleFilter.Nearest);
+            Reduce(source, sourceLevel, (region.X - at.X, region.Y - at.Y, region.Z - at.Z), destination, 0, Mag.One, block, DownsampleFilter.Nearest);
             long d = Interlocked.Increment(ref done);
             progress?.Report(new ProgressInfo(activity, $"{d} of {blocks.Count} blocks", d, blocks.Count));
         });

@@ -24,15 +24,22 @@ internal sealed class ChunkLayout
     /// A layout whose chunk bytes list the stored axes in <paramref name="memoryOrder"/> (slowest first): C order is
     /// 0, 1, ..., n-1, F order its reverse, a Zarr v3 transpose codec's "order" any permutation.
     /// </summary>
-    public ChunkLayout(IReadOnlyList<long> storedShape, IReadOnlyList<int> storedChunks, IReadOnlyList<AxisRole> roles, IReadOnlyList<int> memoryOrder, int elementSize, string source)
+    /// <param name="squeezeUnitChannel">
+    /// Leave a channel axis of size 1 (one channel, chunks of one) out of the logical shape, so a single-channel
+    /// array stored as (c, x, y, z) (WEBKNOSSOS) is the (z, y, x) volume it holds.
+    /// </param>
+    public ChunkLayout(IReadOnlyList<long> storedShape, IReadOnlyList<int> storedChunks, IReadOnlyList<AxisRole> roles, IReadOnlyList<int> memoryOrder, int elementSize, string source,
+        bool squeezeUnitChannel = false)
     {
         AxisRoles.Validate(roles, source);
         if (storedShape.Count != roles.Count || storedChunks.Count != roles.Count)
             throw new InvalidVolumeException($"'{source}': shape has {storedShape.Count} and chunks {storedChunks.Count} entries for {roles.Count} axes.", source);
         StoredRank = roles.Count;
         ElementSize = elementSize;
-        AxisRole[] logical = roles.Contains(AxisRole.Channel) ? [AxisRole.Channel, AxisRole.Z, AxisRole.Y, AxisRole.X] : [AxisRole.Z, AxisRole.Y, AxisRole.X];
         var roleList = roles.ToList();
+        int channel = roleList.IndexOf(AxisRole.Channel);
+        bool squeeze = squeezeUnitChannel && channel >= 0 && storedShape[channel] == 1 && storedChunks[channel] == 1;
+        AxisRole[] logical = channel >= 0 && !squeeze ? [AxisRole.Channel, AxisRole.Z, AxisRole.Y, AxisRole.X] : [AxisRole.Z, AxisRole.Y, AxisRole.X];
         _storedAxisOf = [.. logical.Select(r => roleList.IndexOf(r))];
 
         var storedStride = new long[StoredRank];
@@ -86,6 +93,7 @@ internal sealed class ChunkLayout
     /// <summary>The stored grid position of logical chunk <paramref name="logical"/>.</summary>
     public void StoredChunkIndex(ReadOnlySpan<long> logical, Span<long> stored)
     {
+        stored.Clear(); // stored axes without a logical one (a squeezed channel) are index 0
         for (int l = 0; l < _storedAxisOf.Length; l++)
             if (_storedAxisOf[l] >= 0) stored[_storedAxisOf[l]] = logical[l];
     }

@@ -36,7 +36,8 @@ internal sealed class Zarr3Array : IChunkedArray
         _sharding = outer.Sharding;
         _chain = _sharding?.Inner ?? outer;
         var chunk = _sharding?.InnerShape ?? meta.ChunkShape;
-        _layout = new ChunkLayout(meta.Shape, chunk, roles, _chain.MemoryOrder, meta.DataType.Size(), Path);
+        // A single-channel (c, ...) array, as WEBKNOSSOS writes every layer, is the plain volume it holds.
+        _layout = new ChunkLayout(meta.Shape, chunk, roles, _chain.MemoryOrder, meta.DataType.Size(), Path, squeezeUnitChannel: true);
         _maxStoredBytes = (int)Math.Min(int.MaxValue - 64, 2L * _layout.ChunkBytes + (1 << 16));
         CanWrite = writable;
     }
