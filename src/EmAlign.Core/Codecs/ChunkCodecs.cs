@@ -9,9 +9,13 @@ namespace EmAlign.Codecs;
 public static class ChunkCodecs
 {
     /// <summary>Names accepted by <see cref="Create"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["none", "zlib", "gzip", "bz2", "xz"];
+    public static IReadOnlyList<string> Names { get; } = ["none", "zlib", "gzip", "lz4", "bz2", "xz", "blosc-lz4", "blosc-lz4hc", "blosc-zlib", "blosc-blosclz"];
 
-    /// <summary>Creates the codec named <paramref name="name"/> (null for "none"); level null means the codec's default.</summary>
+    /// <summary>
+    /// Creates the codec named <paramref name="name"/> (null for "none"); level null means the codec's
+    /// default. For "lz4" the level is numcodecs' acceleration (1 default, higher is faster); the
+    /// blosc-* codecs take c-blosc's clevel 0-9 (default 5) and byte-shuffle.
+    /// </summary>
     public static IChunkCodec? Create(string name, int? level = null) => name.Trim().ToLowerInvariant() switch
     {
         "none" or "raw" => null,
@@ -19,6 +23,11 @@ public static class ChunkCodecs
         "gzip" => new GzipCodec(level ?? -1),
         "bz2" or "bzip2" => new Bzip2Codec(level ?? 9),
         "xz" or "lzma" => new XzCodec(level ?? 6),
+        "lz4" => new Lz4Codec(level ?? 1),
+        "blosc-lz4" => new BloscCodec("lz4", level ?? 5),
+        "blosc-lz4hc" => new BloscCodec("lz4hc", level ?? 5),
+        "blosc-zlib" => new BloscCodec("zlib", level ?? 5),
+        "blosc-blosclz" => new BloscCodec("blosclz", level ?? 5),
         _ => throw new EmAlignException($"Unknown codec '{name}': expected one of {string.Join(", ", Names)}.", "codec"),
     };
 }
