@@ -144,11 +144,24 @@ internal sealed class Zarr3CodecChain
     }
 
     /// <summary>Names of compressors a Zarr v3 array can be created with (as <see cref="ChunkCodecs"/> spells them).</summary>
-    public static bool CanStore(IChunkCodec codec) => codec is GzipCodec;
+    public static bool CanStore(IChunkCodec codec) => codec is GzipCodec or BloscCodec;
 
     private static JsonObject CompressorJson(IChunkCodec codec, DataType type) => codec switch
     {
         GzipCodec g => new JsonObject { ["name"] = "gzip", ["configuration"] = new JsonObject { ["level"] = g.Level < 0 ? 6 : g.Level } },
+        BloscCodec b => new JsonObject
+        {
+            ["name"] = "blosc",
+            ["configuration"] = new JsonObject
+            {
+                ["cname"] = b.Cname,
+                ["clevel"] = b.Clevel,
+                // numcodecs' automatic choice made explicit: bit shuffle for 1-byte elements, else byte shuffle.
+                ["shuffle"] = (b.Shuffle == -1 ? (type.Size() == 1 ? 2 : 1) : b.Shuffle) switch { 0 => "noshuffle", 2 => "bitshuffle", _ => "shuffle" },
+                ["typesize"] = type.Size(),
+                ["blocksize"] = b.Blocksize,
+            },
+        },
         _ => throw new EmAlignException($"Codec '{codec.Name}' cannot be stored in Zarr v3: expected none, gzip, zstd or a blosc codec.", "codec"),
     };
 
@@ -159,9 +172,24 @@ internal sealed class Zarr3CodecChain
         {
             "gzip" => (new GzipCodec(Int("level", 6)), 1),
             "crc32c" => (Crc32CCodec.Instance, 1),
+            "blosc" => (new BloscCodec(JsonAttributes.String(config?["cname"], "blosc cname", file) ?? "lz4", Int("clevel", 5), BloscShuffle(config?["shuffle"], file), Int("blocksize", 0)),
+                Math.Max(1, Int("typesize", type.Size()))),
             _ => throw new InvalidVolumeException(
                 $"'{file}': codec '{name}' is not supported; expected transpose, bytes, sharding_indexed, gzip, zstd, blosc or crc32c.", file),
         };
+    }
+
+    /// <summary>Blosc's shuffle as Zarr v3 writes it ("noshuffle", "shuffle", "bitshuffle"; early drafts: 0, 1, 2).</summary>
+    private static int BloscShuffle(JsonNode? node, string file)
+    {
+        if (node is null) return 1;
+        if (node is JsonValue v && v.TryGetValue<string>(out var s))
+            return s switch
+            {
+                "noshuffle" => 0, "shuffle" => 1, "bitshuffle" => 2,
+                _ => throw new InvalidVolumeException($"'{file}': blosc shuffle \"{s}\"; expected \"noshuffle\", \"shuffle\" or \"bitshuffle\".", file),
+            };
+        return (int)JsonAttributes.Long(node, "blosc shuffle", file);
     }
 
     private static int Run(IChunkCodec codec, ReadOnlySpan<byte> input, Span<byte> output, string where)
