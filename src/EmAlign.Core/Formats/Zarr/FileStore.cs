@@ -51,13 +51,13 @@ internal static class FileStore
         var dir = Path.GetDirectoryName(file)!;
         var temp = Path.Combine(dir, $".{Path.GetFileName(file)}.{Guid.NewGuid():N}.partial");
         SafeFileHandle handle;
-        try { handle = OpenNew(temp, first.Length + second.Length); }
+        try { handle = OpenNew(temp); }
         catch (IOException e) when (e is DirectoryNotFoundException or FileNotFoundException)
         {
             // A missing folder (nested chunk keys). When another thread creates it meanwhile, .NET reports
             // the failed create as FileNotFound rather than DirectoryNotFound, so both mean "make the folder".
             Directory.CreateDirectory(dir);
-            handle = OpenNew(temp, first.Length + second.Length);
+            handle = OpenNew(temp);
         }
         try
         {
@@ -80,14 +80,12 @@ internal static class FileStore
     {
         var dir = Path.GetDirectoryName(file)!;
         var temp = Path.Combine(dir, $".{Path.GetFileName(file)}.{Guid.NewGuid():N}.partial");
-        long total = 0;
-        foreach (var p in parts) total += p.Length;
         SafeFileHandle handle;
-        try { handle = OpenNew(temp, total); }
+        try { handle = OpenNew(temp); }
         catch (IOException e) when (e is DirectoryNotFoundException or FileNotFoundException)
         {
             Directory.CreateDirectory(dir);
-            handle = OpenNew(temp, total);
+            handle = OpenNew(temp);
         }
         try
         {
@@ -123,8 +121,12 @@ internal static class FileStore
         else if (File.Exists(dir)) File.Delete(dir);
     }
 
-    private static SafeFileHandle OpenNew(string path, long size) =>
-        File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, size);
+    /// <summary>
+    /// No preallocation: on ext4 a preallocated (fallocate) file costs about ten times as much to unlink later,
+    /// which every overwrite (rename onto the old chunk) and every -Force replacement pays, for no gain in writing.
+    /// </summary>
+    private static SafeFileHandle OpenNew(string path) =>
+        File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None);
 
     private static SafeFileHandle? TryOpen(string file)
     {

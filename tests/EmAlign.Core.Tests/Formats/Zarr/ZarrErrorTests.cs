@@ -26,13 +26,10 @@ public class ZarrErrorTests
         File.WriteAllText(Path.Combine(path, ".zarray"), meta.ToJsonString());
     }
 
-    /// <summary>Decodes every chunk, one after the other (EmVolume.Read would run them in parallel and aggregate the errors).</summary>
     private static void ReadAll(string path)
     {
         using var v = VolumeFormats.Open(path);
-        var a = v.Levels[0].Array;
-        var buffer = new byte[a.ChunkShape.Aggregate(1L, (p, c) => p * c) * a.DataType.Size()];
-        for (long z = 0; z < 2; z++) a.TryReadChunk([z, 0, 0], buffer);
+        ZarrFixtureTests.ReadAll(v);
     }
 
     [Fact]
@@ -44,6 +41,32 @@ public class ZarrErrorTests
         var e = Assert.Throws<InvalidVolumeException>(() => VolumeFormats.Open(path));
         Assert.Contains("snappy-x", e.Message);
         Assert.Contains(Path.Combine(path, ".zarray"), e.Message);
+    }
+
+    [Theory]
+    [InlineData("""{"id": "blosc", "cname": "snappy", "clevel": 5, "shuffle": 1, "blocksize": 0}""", "snappy")]
+    [InlineData("""{"id": "blosc", "cname": "lz4", "clevel": 12, "shuffle": 1, "blocksize": 0}""", "12")]
+    [InlineData("""{"id": "lzma", "format": 2, "check": -1, "preset": null, "filters": null}""", "format 2")]
+    public void InvalidCompressorParametersNameTheFile(string compressor, string detail)
+    {
+        using var tmp = new TempFolder();
+        var path = MakeArray(tmp, "none");
+        EditZarray(path, m => m["compressor"] = JsonNode.Parse(compressor));
+        var e = Assert.Throws<InvalidVolumeException>(() => VolumeFormats.Open(path));
+        Assert.Contains(Path.Combine(path, ".zarray"), e.Message);
+        Assert.Contains(detail, e.Message);
+    }
+
+    [Fact]
+    public void CompressorConfigsAreWrittenAsNumcodecsConstructsThem()
+    {
+        using var tmp = new TempFolder();
+        var path = MakeArray(tmp, "blosc-lz4hc");
+        var c = JsonNode.Parse(File.ReadAllText(Path.Combine(path, ".zarray")))!["compressor"]!;
+        Assert.Equal("""{"id":"blosc","cname":"lz4hc","clevel":5,"shuffle":1,"blocksize":0}""", c.ToJsonString());
+        using var v = VolumeFormats.Create("zarr2", tmp["x.zarr"], ZarrWriteTests.Options(DataType.UInt8, [2, 8, 8], [2, 8, 8], "xz"));
+        Assert.Equal("""{"id":"lzma","format":1,"check":-1,"preset":6,"filters":null}""",
+            JsonNode.Parse(File.ReadAllText(tmp["x.zarr/.zarray"]))!["compressor"]!.ToJsonString());
     }
 
     [Fact]
