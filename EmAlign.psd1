@@ -12,7 +12,7 @@
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('EmAlign.Format.ps1xml')
     TypesToProcess       = @()
-    CmdletsToExport      = @('Get-EmVolume', 'New-EmVolume', 'Export-EmVolume', 'Find-DataBoundingBox')
+    CmdletsToExport      = @('Get-EmVolume', 'New-EmVolume', 'Export-EmVolume', 'Export-EmPyramid', 'Find-DataBoundingBox')
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()

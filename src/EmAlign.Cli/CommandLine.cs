@@ -9,7 +9,7 @@ namespace EmAlign.Cli;
 /// </summary>
 public static class CommandLine
 {
-    private static readonly Verb[] Verbs = [new InfoVerb(), new ConvertVerb(), new BboxVerb(), new DemoVerb()];
+    private static readonly Verb[] Verbs = [new InfoVerb(), new ConvertVerb(), new DownsampleVerb(), new BboxVerb(), new DemoVerb()];
 
     /// <summary>The version as --version prints it (the build's informational version without source metadata).</summary>
     public static string Version { get; } =

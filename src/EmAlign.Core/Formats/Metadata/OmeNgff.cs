@@ -169,6 +169,13 @@ public static class OmeNgff
     public static JsonObject Write05(string name, IReadOnlyList<AxisRole> roles, VoxelSize voxelSize, (double X, double Y, double Z) offset, IReadOnlyList<(string Path, Mag Mag)> levels) =>
         new() { ["version"] = "0.5", ["multiscales"] = new JsonArray { Entry(null, name, roles, voxelSize, offset, levels) } };
 
+    /// <summary>
+    /// The name a volume at <paramref name="path"/> goes by in metadata: its folder name without extension, and without
+    /// the ".partial-XXXXXXXX" a copy is built under before it is renamed into place.
+    /// </summary>
+    public static string NameOf(string path) =>
+        System.Text.RegularExpressions.Regex.Replace(System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(path)), @"(\.partial-[0-9a-f]{8})?(\.[A-Za-z0-9]+)?$", "");
+
     /// <summary>The axis names the writers use for <paramref name="roles"/>: c, z, y, x.</summary>
     public static string[] AxisNames(IReadOnlyList<AxisRole> roles) =>
         [.. roles.Select(r => r switch { AxisRole.Channel => "c", AxisRole.Z => "z", AxisRole.Y => "y", _ => "x" })];

@@ -179,7 +179,7 @@ public sealed class WebKnossosLayerWriter : IDisposable
         int? cube = _spec.DataFormat == "wkw" ? _spec.ShardSize : null;
         var layer = DatasourceProperties.LayerJson(_spec.Name, _spec.Category, _spec.DataFormat, _spec.DataType, _spec.Channels, _spec.BoundingBox,
             _spec.Mags.Select(m => (m, cube)));
-        DatasourceProperties.WriteWithLayer(_datasetDir, layer, DatasourceProperties.NewDocument(Path.GetFileName(_datasetDir), _scale));
+        DatasourceProperties.WriteWithLayer(_datasetDir, layer, DatasourceProperties.NewDocument(OmeNgff.NameOf(_datasetDir), _scale));
     }
 
     /// <summary>zarr3 layers are OME-NGFF 0.5 image groups over their mags (axes c, x, y, z), as WEBKNOSSOS writes them.</summary>

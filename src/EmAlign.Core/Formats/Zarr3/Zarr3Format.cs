@@ -66,7 +66,7 @@ public sealed class Zarr3Format : IVolumeFormat, IMultiscaleFormat
         foreach (var (dir, _, array) in plan) Zarr3Hierarchy.WriteJson(dir, array.Metadata.ToJson());
         if (req.IsPyramid)
         {
-            var ome = OmeNgff.Write05(Path.GetFileNameWithoutExtension(path), req.Roles, options.VoxelSize, options.Offset,
+            var ome = OmeNgff.Write05(OmeNgff.NameOf(path), req.Roles, options.VoxelSize, options.Offset,
                 [.. plan.Select(p => (Path.GetFileName(p.Dir), p.Mag))]);
             Zarr3Hierarchy.WriteGroup(path, new JsonObject { ["ome"] = ome });
         }

@@ -141,6 +141,7 @@ public class Zarr3Tests
         Assert.Equal("group", (string)group["node_type"]!);
         var ome = group["attributes"]!["ome"]!;
         Assert.Equal("0.5", (string)ome["version"]!);
+        Assert.Equal("p", (string)ome["multiscales"]![0]!["name"]!);
         var ms = ome["multiscales"]![0]!;
         Assert.Null(ms["version"]);
         Assert.Equal("[\"z\",\"y\",\"x\"]", new JsonArray([.. ms["axes"]!.AsArray().Select(a => a!["name"]!.DeepClone())]).ToJsonString());
