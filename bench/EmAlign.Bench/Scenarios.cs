@@ -11,6 +11,9 @@ internal static partial class Scenarios
     {
         ["zarr2-io"] = Zarr2Io,
         ["tiff-read"] = TiffRead,
+        ["zarr3-sharded-write"] = Zarr3ShardedWrite,
+        ["blosc-zstd-read"] = BloscZstdRead,
+        ["downsample"] = Downsample,
     };
 
     /// <summary>../shared/data/vnc-ssTEM-stack1/raw beside the repository, or EMALIGN_SHARED.</summary>

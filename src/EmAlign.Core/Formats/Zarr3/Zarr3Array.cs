@@ -152,12 +152,21 @@ internal sealed class Zarr3Array : IChunkedArray
 
     // ---- sharding ----
 
-    private sealed class PendingShard(int count, int expected)
+    /// <summary>
+    /// A shard being written: encoded inner chunks are appended to a temporary file beside the shard as they arrive
+    /// (positional writes, in parallel; a chunk written twice leaves a gap), and the index is kept in memory until the
+    /// shard is closed: old chunks that were not rewritten are copied in, the index written, the file renamed.
+    /// </summary>
+    private sealed class PendingShard(string file, int count, int expected, long start)
     {
-        public readonly byte[]?[] Chunks = new byte[count][];
+        public readonly string File = file;
+        public readonly string TempFile = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(file)!, $".{System.IO.Path.GetFileName(file)}.{Guid.NewGuid():N}.partial");
+        public Microsoft.Win32.SafeHandles.SafeFileHandle? Handle;
+        public readonly ulong[] Index = Enumerable.Repeat(ShardingCodec.Missing, 2 * count).ToArray();
         public readonly bool[] Written = new bool[count];
         public int WrittenCount;
         public readonly int Expected = expected;
+        public long Next = start;
         public bool Closed;
     }
 
@@ -190,8 +199,15 @@ internal sealed class Zarr3Array : IChunkedArray
             {
                 if (!pending.Closed && pending.Written[slot])
                 {
-                    if (pending.Chunks[slot] is not { } enc) return false;
-                    _chain.Decode(enc, target, $"Inner chunk {slot} of shard '{ShardFile(shard)}'");
+                    ulong o = pending.Index[2 * slot], n = pending.Index[2 * slot + 1];
+                    if (o == ShardingCodec.Missing) return false;
+                    var enc = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, n));
+                    try
+                    {
+                        FileStore.ReadAt(pending.Handle!, (long)o, enc.AsSpan(0, (int)n), pending.TempFile);
+                        _chain.Decode(enc.AsSpan(0, (int)n), target, $"Inner chunk {slot} of shard '{pending.File}'");
+                    }
+                    finally { ArrayPool<byte>.Shared.Return(enc); }
                     return true;
                 }
             }
@@ -242,18 +258,38 @@ internal sealed class Zarr3Array : IChunkedArray
             {
                 if (!_pending.TryGetValue(key, out p))
                 {
-                    p = new PendingShard(_sharding!.Count, InnerChunksInside(shard));
+                    p = new PendingShard(ShardFile(shard), _sharding!.Count, InnerChunksInside(shard), _sharding.IndexAtStart ? _sharding.IndexBytes : 0);
                     _pending[key] = p;
                 }
             }
+            long offset;
             lock (p)
             {
                 if (p.Closed) continue; // completed meanwhile: its file is written, start a new one over it
+                if (encoded is not null && p.Handle is null) p.Handle = OpenTemp(p.TempFile);
+                offset = p.Next;
+                p.Next += encoded?.Length ?? 0;
+            }
+            // The bytes go to their reserved place outside the lock, so chunks of one shard are written in parallel.
+            if (encoded is not null) RandomAccess.Write(p.Handle!, encoded, offset);
+            lock (p)
+            {
                 if (!p.Written[slot]) { p.Written[slot] = true; p.WrittenCount++; }
-                p.Chunks[slot] = encoded;
+                p.Index[2 * slot] = encoded is null ? ShardingCodec.Missing : (ulong)offset;
+                p.Index[2 * slot + 1] = encoded is null ? ShardingCodec.Missing : (ulong)encoded.Length;
                 if (p.WrittenCount == p.Expected) Close(key, p);
                 return;
             }
+        }
+    }
+
+    private static Microsoft.Win32.SafeHandles.SafeFileHandle OpenTemp(string path)
+    {
+        try { return File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read); }
+        catch (IOException e) when (e is DirectoryNotFoundException or FileNotFoundException)
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+            return File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
         }
     }
 
@@ -271,65 +307,57 @@ internal sealed class Zarr3Array : IChunkedArray
         return (int)n;
     }
 
-    /// <summary>Writes a pending shard's file (called under its lock) and retires it.</summary>
+    /// <summary>Completes a pending shard (called under its lock): old chunks copied in, index written, file renamed; retires it.</summary>
     private void Close(long key, PendingShard p)
     {
         var sh = _sharding!;
-        int n = sh.Count;
-        long[] shardIdx = ShardIndexOfKey(key);
-        var file = ShardFile(shardIdx);
-        var parts = new List<ReadOnlyMemory<byte>>();
-        var index = new ulong[2 * n];
-        long offset = sh.IndexAtStart ? sh.IndexBytes : 0;
-        bool any = false;
-        using (var old = p.WrittenCount < sh.Count ? FileStore.TryOpenRead(file) : null)
+        var index = p.Index;
+        try
         {
-            var oldIndex = old is null ? null : ReadIndex(file, old);
-            for (int s = 0; s < n; s++)
+            using (var old = p.WrittenCount < sh.Count ? FileStore.TryOpenRead(p.File) : null)
             {
-                byte[]? data = p.Written[s] ? p.Chunks[s] : null;
-                if (!p.Written[s] && oldIndex is not null && !(oldIndex[2 * s] == ShardingCodec.Missing && oldIndex[2 * s + 1] == ShardingCodec.Missing))
+                var oldIndex = old is null ? null : ReadIndex(p.File, old);
+                for (int s = 0; s < sh.Count && oldIndex is not null; s++)
                 {
-                    data = new byte[oldIndex[2 * s + 1]];
-                    FileStore.ReadAt(old!, (long)oldIndex[2 * s], data, file);
+                    if (p.Written[s] || (oldIndex[2 * s] == ShardingCodec.Missing && oldIndex[2 * s + 1] == ShardingCodec.Missing)) continue;
+                    var data = new byte[oldIndex[2 * s + 1]];
+                    FileStore.ReadAt(old!, (long)oldIndex[2 * s], data, p.File);
+                    p.Handle ??= OpenTemp(p.TempFile);
+                    RandomAccess.Write(p.Handle, data, p.Next);
+                    index[2 * s] = (ulong)p.Next;
+                    index[2 * s + 1] = (ulong)data.Length;
+                    p.Next += data.Length;
                 }
-                if (data is null) { index[2 * s] = index[2 * s + 1] = ShardingCodec.Missing; continue; }
-                index[2 * s] = (ulong)offset;
-                index[2 * s + 1] = (ulong)data.Length;
-                offset += data.Length;
-                parts.Add(data);
-                any = true;
+            }
+            bool any = index.Where((_, i) => i % 2 == 0).Any(o => o != ShardingCodec.Missing);
+            if (any)
+            {
+                var indexBytes = new byte[sh.IndexBytes];
+                sh.WriteIndex(index, indexBytes);
+                RandomAccess.Write(p.Handle!, indexBytes, sh.IndexAtStart ? 0 : p.Next);
+                p.Handle!.Dispose();
+                File.Move(p.TempFile, p.File, overwrite: true);
+                _indexes[key] = index;
+            }
+            else
+            {
+                // A shard of fill values only is not stored at all.
+                p.Handle?.Dispose();
+                if (p.Handle is not null) File.Delete(p.TempFile);
+                if (File.Exists(p.File)) File.Delete(p.File);
+                _indexes.TryRemove(key, out _);
             }
         }
-        if (any)
+        catch
         {
-            var indexBytes = new byte[sh.IndexBytes];
-            sh.WriteIndex(index, indexBytes);
-            if (sh.IndexAtStart) parts.Insert(0, indexBytes);
-            else parts.Add(indexBytes);
-            FileStore.WriteAtomic(file, parts);
-            _indexes[key] = index;
+            p.Handle?.Dispose();
+            File.Delete(p.TempFile);
+            throw;
         }
-        else
+        finally
         {
-            // A shard of fill values only is not stored at all.
-            if (File.Exists(file)) File.Delete(file);
-            _indexes.TryRemove(key, out _);
+            p.Closed = true;
+            lock (_gate) _pending.Remove(key);
         }
-        p.Closed = true;
-        lock (_gate) _pending.Remove(key);
-    }
-
-    private long[] ShardIndexOfKey(long key)
-    {
-        int r = Metadata.Shape.Length;
-        var idx = new long[r];
-        for (int i = r - 1; i >= 0; i--)
-        {
-            long grid = Math.Max(1, Geometry.Box3.CeilDiv(Metadata.Shape[i], Metadata.ChunkShape[i]));
-            idx[i] = key % grid;
-            key /= grid;
-        }
-        return idx;
     }
 }
