@@ -49,7 +49,7 @@ internal static partial class Scenarios
     }
 
     /// <summary>
-    /// All levels of the stack (4 x 4 x 50 nm voxels: 2-2-1, 4-4-1, 8-8-1, 16-16-2) from a stored Zarr v3 pyramid, in
+    /// All levels of the stack (4 x 4 x 50 nm voxels: 2-2-1, 4-4-1, 8-8-1, 16-16-1) from a stored Zarr v3 pyramid, in
     /// Mvoxel of the finest level per second; the peer column is the 200 Mvoxel/s target.
     /// </summary>
     private static void Downsample(string work)
@@ -57,7 +57,7 @@ internal static partial class Scenarios
         var stack = LoadSsTem(out var box);
         string path = Path.Combine(work, "downsample.zarr");
         double best = double.MaxValue;
-        for (int run = 0; run < 3; run++)
+        for (int run = 0; run < 5; run++)
         {
             using (var v = VolumeFormats.Create("zarr3", path, new VolumeCreateOptions
             {
