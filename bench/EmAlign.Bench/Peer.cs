@@ -57,11 +57,12 @@ internal static class Peer
 internal static class Measure
 {
     /// <summary>Best wall time of <paramref name="runs"/> runs, seconds.</summary>
-    public static double Best(int runs, Action body)
+    public static double Best(int runs, Action body, Action? before = null)
     {
         double best = double.MaxValue;
         for (int i = 0; i < runs; i++)
         {
+            before?.Invoke();
             var sw = Stopwatch.StartNew();
             body();
             best = Math.Min(best, sw.Elapsed.TotalSeconds);

@@ -14,6 +14,8 @@ internal static partial class Scenarios
         ["zarr3-sharded-write"] = Zarr3ShardedWrite,
         ["blosc-zstd-read"] = BloscZstdRead,
         ["downsample"] = Downsample,
+        ["convert-memory"] = ConvertMemory,
+        ["align-elastic"] = AlignElastic,
     };
 
     /// <summary>../shared/data/vnc-ssTEM-stack1/raw beside the repository, or EMALIGN_SHARED.</summary>
@@ -43,14 +45,15 @@ internal static partial class Scenarios
         foreach (var codec in new[] { "none", "blosc-lz4" })
         {
             string path = Path.Combine(work, $"ours-{codec}.zarr");
-            double w = Measure.Best(3, () =>
+            // As in the peer, the previous run's output is removed before the clock starts.
+            double w = Measure.Best(5, () =>
             {
                 using var v = VolumeFormats.Create("zarr2", path, new VolumeCreateOptions
-                { DataType = DataType.UInt8, Shape = [box.SizeZ, box.SizeY, box.SizeX], ChunkShape = [20, 256, 256], Codec = codec, Force = true });
+                { DataType = DataType.UInt8, Shape = [box.SizeZ, box.SizeY, box.SizeX], ChunkShape = [20, 256, 256], Codec = codec });
                 v.Write<byte>(0, box, stack);
                 v.Flush();
-            });
-            double r = Measure.Best(3, () =>
+            }, before: () => { if (Directory.Exists(path)) Directory.Delete(path, true); });
+            double r = Measure.Best(5, () =>
             {
                 using var v = VolumeFormats.Open(path);
                 if (v.Read<byte>(0, box).Length != stack.Length) throw new InvalidOperationException("short read");

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using EmAlign.Geometry;
 
@@ -78,10 +79,24 @@ public sealed class EmVolume : IDisposable
             fixed (byte* p = destination)
             {
                 var dst = (IntPtr)p;
+                int chunkBytes = (int)ChunkBytes(arr);
                 ForEachChunk(arr, inside, (chunk, lin, region) =>
                 {
-                    var data = GetChunk(arr, chunk, lin);
-                    CopyRegion(arr, chunk, data, region, box, new Span<byte>((void*)dst, (int)need), toChunk: false);
+                    var block = new Span<byte>((void*)dst, (int)need);
+                    // A chunk wholly inside the box is a bulk read: decode into a pooled buffer and leave the
+                    // cache to chunks that are read piecewise (and so likely again).
+                    if (region == ChunkBoxInArray(arr, chunk) && !Cache.TryGet(arr, lin, out _))
+                    {
+                        var buffer = ArrayPool<byte>.Shared.Rent(chunkBytes);
+                        try
+                        {
+                            if (!arr.TryReadChunk(chunk, buffer.AsSpan(0, chunkBytes))) VoxelFill.Fill(buffer.AsSpan(0, chunkBytes), arr.DataType, arr.FillValue);
+                            CopyRegion(arr, chunk, buffer, region, box, block, toChunk: false);
+                        }
+                        finally { ArrayPool<byte>.Shared.Return(buffer); }
+                        return;
+                    }
+                    CopyRegion(arr, chunk, GetChunk(arr, chunk, lin), region, box, block, toChunk: false);
                 });
             }
         }
@@ -91,7 +106,8 @@ public sealed class EmVolume : IDisposable
     public T[] Read<T>(int level, Box3 box) where T : unmanaged
     {
         CheckType<T>();
-        var result = new T[checked(box.VoxelCount * Channels)];
+        // Read writes every element (fill value outside the array), so zeroing first would be wasted work.
+        var result = GC.AllocateUninitializedArray<T>(checked((int)(box.VoxelCount * Channels)));
         Read(level, box, MemoryMarshal.AsBytes(result.AsSpan()));
         return result;
     }
@@ -127,13 +143,27 @@ public sealed class EmVolume : IDisposable
                 var src = (IntPtr)p;
                 ForEachChunk(arr, inside, (chunk, lin, region) =>
                 {
-                    var full = ChunkBoxInArray(arr, chunk);
-                    byte[] data = new byte[chunkBytes];
-                    if (region == full) VoxelFill.Fill(data, arr.DataType, arr.FillValue);
-                    else GetChunk(arr, chunk, lin).AsSpan().CopyTo(data);
-                    CopyRegion(arr, chunk, data, region, box, new Span<byte>((void*)src, (int)need), toChunk: true);
-                    arr.WriteChunk(chunk, data);
-                    Cache.Put(arr, lin, data);
+                    var block = new Span<byte>((void*)src, (int)need);
+                    if (region == ChunkBoxInArray(arr, chunk))
+                    {
+                        // Whole chunk: assemble it in a pooled buffer; nothing old is needed, so nothing is cached.
+                        var buffer = ArrayPool<byte>.Shared.Rent((int)chunkBytes);
+                        try
+                        {
+                            var data = buffer.AsSpan(0, (int)chunkBytes);
+                            if (!FillsChunk(arr, region)) VoxelFill.Fill(data, arr.DataType, arr.FillValue);
+                            CopyRegion(arr, chunk, buffer, region, box, block, toChunk: true);
+                            arr.WriteChunk(chunk, data);
+                        }
+                        finally { ArrayPool<byte>.Shared.Return(buffer); }
+                        Cache.Remove(arr, lin);
+                        return;
+                    }
+                    byte[] merged = new byte[chunkBytes];
+                    GetChunk(arr, chunk, lin).AsSpan().CopyTo(merged);
+                    CopyRegion(arr, chunk, merged, region, box, block, toChunk: true);
+                    arr.WriteChunk(chunk, merged);
+                    Cache.Put(arr, lin, merged);
                 });
             }
         }
@@ -182,6 +212,15 @@ public sealed class EmVolume : IDisposable
         if (!arr.TryReadChunk(chunk, data)) VoxelFill.Fill(data, arr.DataType, arr.FillValue);
         Cache.Put(arr, lin, data);
         return data;
+    }
+
+    /// <summary>True when <paramref name="region"/> covers every voxel of its chunk (no part of the chunk lies beyond the array edge).</summary>
+    private static bool FillsChunk(IChunkedArray arr, Box3 region)
+    {
+        int r = arr.Shape.Count;
+        var cs = arr.ChunkShape;
+        bool channelsFull = r == 3 || arr.Shape[0] % cs[0] == 0;
+        return channelsFull && region.SizeX == cs[r - 1] && region.SizeY == cs[r - 2] && region.SizeZ == cs[r - 3];
     }
 
     /// <summary>The part of a chunk (z, y, x grid indices last) that lies inside the array, in level voxels.</summary>

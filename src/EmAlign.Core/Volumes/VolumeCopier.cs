@@ -52,7 +52,7 @@ public sealed record CopyOptions
     /// Upper bound on one block's uncompressed bytes (blocks are whole destination chunks, so one chunk layer is
     /// the minimum). At most two blocks are in memory at once: one being read, one being written.
     /// </summary>
-    public long MaxBlockBytes { get; init; } = 64L << 20;
+    public long MaxBlockBytes { get; init; } = 16L << 20;
 }
 
 /// <param name="Path">Absolute path of the written volume.</param>
@@ -84,11 +84,6 @@ public static class VolumeCopier
         var level = source.Levels[options.Level];
         if (levelBox.IsEmpty)
             throw new EmAlignException($"The region {view.Region} (mag-1 voxels) holds no voxels of level {options.Level} (mag {level.Mag}) of '{view.Path}'.", "box");
-        string target = Path.GetFullPath(destination);
-        RejectOverlap(view.Path, target, destination);
-        bool exists = File.Exists(target) || Directory.Exists(target);
-        if (exists && !options.Force) throw new OutputExistsException(destination);
-
         var mag = level.Mag;
         var vs = source.VoxelSize;
         var create = new VolumeCreateOptions
@@ -110,8 +105,7 @@ public static class VolumeCopier
             Cache = new ChunkCache(0),
         };
 
-        string temp = TemporarySibling(target);
-        try
+        string target = AtomicOutput.Write(destination, options.Force, view.Path, temp =>
         {
             using (var output = format.Create(temp, create))
             {
@@ -122,16 +116,8 @@ public static class VolumeCopier
                 output.Flush();
             }
             ct.ThrowIfCancellationRequested();
-            if (exists) DeletePath(target);
-            if (Directory.Exists(temp)) Directory.Move(temp, target);
-            else File.Move(temp, target);
-        }
-        catch
-        {
-            try { DeletePath(temp); }
-            catch (Exception) { /* a leftover "*.partial-*" never looks complete; the original failure is what matters */ }
-            throw;
-        }
+            return Path.GetFullPath(destination);
+        });
         return new CopyResult(target, format.Name, source.DataType, levelBox.FromMag(mag), source.BlockBytes(levelBox), clock.Elapsed);
     }
 
@@ -203,30 +189,5 @@ public static class VolumeCopier
             throw new EmAlignException(
                 $"Chunk shape [{string.Join(", ", chunks)}] is not valid for '{source.Path}': expected positive z, y, x sizes{(source.HasChannelAxis ? " (or c, z, y, x)" : "")}.", "chunks");
         return chunks.Count == 3 && source.HasChannelAxis ? [source.Channels, .. chunks] : chunks;
-    }
-
-    /// <summary>Refuses destinations that are the source, contain it, or lie inside it: replacing them would destroy the input.</summary>
-    private static void RejectOverlap(string sourcePath, string target, string destination)
-    {
-        var cmp = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-        string src = Path.TrimEndingDirectorySeparator(Path.GetFullPath(sourcePath));
-        string dst = Path.TrimEndingDirectorySeparator(target);
-        if (string.Equals(src, dst, cmp) || src.StartsWith(dst + Path.DirectorySeparatorChar, cmp) || dst.StartsWith(src + Path.DirectorySeparatorChar, cmp))
-            throw new EmAlignException($"The destination '{destination}' overlaps the source '{sourcePath}': expected a path outside the volume being copied.", destination);
-    }
-
-    /// <summary>"dir/name.partial-1a2b3c4d.ext": same folder (so the final rename is atomic), same extension (formats may look at it).</summary>
-    private static string TemporarySibling(string target)
-    {
-        string dir = Path.GetDirectoryName(target) ?? ".";
-        string name = Path.GetFileName(target);
-        string ext = Path.GetExtension(name);
-        return Path.Combine(dir, $"{name[..^ext.Length]}.partial-{Guid.NewGuid().ToString("N")[..8]}{ext}");
-    }
-
-    private static void DeletePath(string path)
-    {
-        if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
-        else if (File.Exists(path)) File.Delete(path);
     }
 }
