@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using EmAlign.Codecs;
 using EmAlign.Formats;
 using EmAlign.Geometry;
 using EmAlign.Volumes;
@@ -31,6 +33,58 @@ internal static partial class Scenarios
             // The number: sharded v3 against our v2 with the same codec.
             Measure.Row($"zarr3 sharded write (20,256,256 in 1 shard) {codec}", mb / v3, double.IsNaN(v2) ? null : mb / v2, "MB/s");
         }
+    }
+
+    /// <summary>
+    /// Zstandard decoding of the stack's 16 chunks (20 x 256 x 256), compressed at level 5 by the Debian zstd tool,
+    /// against `zstd -d -T1` decoding the same frames (repeated 5 times in one file so process start-up does not count).
+    /// </summary>
+    private static void ZstdDecode(string work)
+    {
+        var stack = LoadSsTem(out var box);
+        int chunk = 20 * 256 * 256;
+        string dir = Path.Combine(work, "zstd-chunks");
+        Directory.CreateDirectory(dir);
+        var frames = new List<byte[]>();
+        for (int c = 0; c < 16; c++)
+        {
+            // Chunk c: z 0..20, rows (c / 4) * 256.., columns (c % 4) * 256..
+            var data = new byte[chunk];
+            for (int z = 0; z < 20; z++)
+                for (int y = 0; y < 256; y++)
+                    stack.AsSpan((int)((z * box.SizeY + (c / 4) * 256 + y) * box.SizeX + (c % 4) * 256), 256).CopyTo(data.AsSpan((z * 256 + y) * 256));
+            string raw = Path.Combine(dir, $"c{c}");
+            File.WriteAllBytes(raw, data);
+            if (!Tool("zstd", $"-q -f -5 \"{raw}\" -o \"{raw}.zst\"")) { Console.WriteLine("   the zstd tool is not available"); return; }
+            frames.Add(File.ReadAllBytes(raw + ".zst"));
+        }
+        const int Repeats = 5;
+        var all = frames.SelectMany(f => f).ToArray();
+        string multi = Path.Combine(dir, "all.zst");
+        using (var f = File.Create(multi))
+            for (int r = 0; r < Repeats; r++) f.Write(all);
+        double mb = 16.0 * chunk * Repeats / 1e6;
+        double tool = Measure.Best(5, () => Tool("sh", $"-c \"zstd -d -T1 -q -c '{multi}' > /dev/null\""));
+        var dst = new byte[chunk];
+        double ours = Measure.Best(5, () =>
+        {
+            for (int r = 0; r < Repeats; r++)
+                foreach (var f in frames)
+                    if (Zstd.Decompress(f, dst) != chunk) throw new InvalidOperationException("short frame");
+        });
+        Measure.Row($"zstd -5 decode, 16 EM chunks of 1.3 MB (ratio {16.0 * chunk / all.Length:0.00})", mb / ours, mb / tool, "MB/s");
+    }
+
+    private static bool Tool(string file, string arguments)
+    {
+        try
+        {
+            using var p = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardError = true })!;
+            p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            return p.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception) { return false; }
     }
 
     /// <summary>Reading blosc-zstd (clevel 5, byte shuffle) chunks that zarr-python wrote, against zarr-python reading them.</summary>

@@ -14,6 +14,7 @@ internal static partial class Scenarios
         ["zarr3-sharded-write"] = Zarr3ShardedWrite,
         ["blosc-zstd-read"] = BloscZstdRead,
         ["downsample"] = Downsample,
+        ["zstd-decode"] = ZstdDecode,
         ["convert-memory"] = ConvertMemory,
         ["align-elastic"] = AlignElastic,
     };

@@ -216,6 +216,8 @@ public sealed class WebKnossosLayerWriter : IDisposable
             return name is "none" or "lz4" or "lz4hc" ? null
                 : throw new EmAlignException($"Codec '{name}' cannot be stored in WKW: expected none, lz4 or lz4hc.", "codec");
         var codec = ChunkCodecs.Create(name, spec.CodecLevel);
+        // As webknossos-libs writes zstd: with the frame checksum.
+        if (codec is ZstdCodec z) codec = new ZstdCodec(z.Level, checksum: true);
         if (codec is not null && !Zarr3CodecChain.CanStore(codec))
             throw new EmAlignException($"Codec '{name}' cannot be stored in Zarr v3: expected none, gzip, zstd or a blosc codec.", "codec");
         return codec;

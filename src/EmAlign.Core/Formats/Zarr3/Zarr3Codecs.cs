@@ -144,11 +144,13 @@ internal sealed class Zarr3CodecChain
     }
 
     /// <summary>Names of compressors a Zarr v3 array can be created with (as <see cref="ChunkCodecs"/> spells them).</summary>
-    public static bool CanStore(IChunkCodec codec) => codec is GzipCodec or BloscCodec;
+    public static bool CanStore(IChunkCodec codec) => codec is GzipCodec or BloscCodec or ZstdCodec;
 
     private static JsonObject CompressorJson(IChunkCodec codec, DataType type) => codec switch
     {
         GzipCodec g => new JsonObject { ["name"] = "gzip", ["configuration"] = new JsonObject { ["level"] = g.Level < 0 ? 6 : g.Level } },
+        // zarr-python 3 writes checksum even when false; readers that predate it ignore unknown keys of codecs they know.
+        ZstdCodec z => new JsonObject { ["name"] = "zstd", ["configuration"] = new JsonObject { ["level"] = z.Level, ["checksum"] = z.Checksum } },
         BloscCodec b => new JsonObject
         {
             ["name"] = "blosc",
@@ -172,6 +174,7 @@ internal sealed class Zarr3CodecChain
         {
             "gzip" => (new GzipCodec(Int("level", 6)), 1),
             "crc32c" => (Crc32CCodec.Instance, 1),
+            "zstd" => (new ZstdCodec(Int("level", 0), config?["checksum"] is { } c && JsonAttributes.Bool(c, "zstd checksum", file)), 1),
             "blosc" => (new BloscCodec(JsonAttributes.String(config?["cname"], "blosc cname", file) ?? "lz4", Int("clevel", 5), BloscShuffle(config?["shuffle"], file), Int("blocksize", 0)),
                 Math.Max(1, Int("typesize", type.Size()))),
             _ => throw new InvalidVolumeException(

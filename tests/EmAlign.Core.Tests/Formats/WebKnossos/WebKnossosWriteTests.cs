@@ -152,6 +152,9 @@ public class WebKnossosWriteTests
             var mag1 = JsonNode.Parse(File.ReadAllText(Path.Combine(ds, "aligned", "1", "zarr.json")))!;
             Assert.Equal("[\"c\",\"x\",\"y\",\"z\"]", mag1["dimension_names"]!.ToJsonString());
             Assert.Equal("[1,90,70,6]", mag1["shape"]!.ToJsonString());
+            var inner = mag1["codecs"]![0]!["configuration"]!["codecs"]!.AsArray();
+            Assert.Equal(["transpose", "bytes", "zstd"], inner.Select(c => (string)c!["name"]!));
+            Assert.True((bool)inner[2]!["configuration"]!["checksum"]!);
         }
 
         // The same name again needs Force; with it the layer is replaced.

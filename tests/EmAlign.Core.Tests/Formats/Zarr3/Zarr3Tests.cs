@@ -23,7 +23,7 @@ public class Zarr3Tests
     {
         var data = new TheoryData<DataType, string, bool>();
         foreach (var t in PatternData.AllTypes)
-            foreach (var c in new[] { "none", "gzip", "blosc-lz4" })
+            foreach (var c in new[] { "none", "gzip", "zstd", "blosc-lz4" })
                 foreach (var sharded in new[] { false, true }) data.Add(t, c, sharded);
         return data;
     }
