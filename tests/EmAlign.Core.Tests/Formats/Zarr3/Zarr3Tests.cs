@@ -82,6 +82,47 @@ public class Zarr3Tests
     }
 
     [Fact]
+    public void IndexAtTheStartIsReadAndKeptOnRewrite()
+    {
+        using var tmp = new TempFolder();
+        long[] shape = [2, 16, 16];
+        var data = PatternData.Make(DataType.UInt16, shape);
+        using (var v = VolumeFormats.Create("zarr3", tmp["s.zarr"], Options(DataType.UInt16, shape, [1, 8, 8], "zstd", [2, 16, 16])))
+            v.Write(0, Box3.FromSize(16, 16, 2), data);
+        // Move the index (16 n + 4 bytes) to the front and shift every offset by its size, as a start-index writer would.
+        var file = tmp["s.zarr/c/0/0/0"];
+        var bytes = File.ReadAllBytes(file);
+        int n = 8, indexBytes = 16 * n + 4;
+        var index = bytes.AsSpan(bytes.Length - indexBytes, 16 * n).ToArray();
+        for (int i = 0; i < n; i++)
+            BinaryPrimitives.WriteUInt64LittleEndian(index.AsSpan(16 * i), BinaryPrimitives.ReadUInt64LittleEndian(index.AsSpan(16 * i)) + (ulong)indexBytes);
+        var moved = new byte[bytes.Length];
+        index.CopyTo(moved, 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(moved.AsSpan(16 * n), Crc32C.Compute(index));
+        bytes.AsSpan(0, bytes.Length - indexBytes).CopyTo(moved.AsSpan(indexBytes));
+        File.WriteAllBytes(file, moved);
+        var meta = JsonNode.Parse(File.ReadAllText(tmp["s.zarr/zarr.json"]))!;
+        meta["codecs"]![0]!["configuration"]!["index_location"] = "start";
+        File.WriteAllText(tmp["s.zarr/zarr.json"], meta.ToJsonString());
+
+        using (var v = VolumeFormats.Open(tmp["s.zarr"], new VolumeOpenOptions { Writable = true, Cache = new ChunkCache(0) }))
+        {
+            Assert.Equal(data, ZarrFixtureTests.ReadAll(v));
+            v.Write(0, new Box3(8, 0, 1, 8, 8, 1), new byte[128]);
+            v.Flush();
+        }
+        Assert.Equal(ulong.MaxValue, BinaryPrimitives.ReadUInt64LittleEndian(File.ReadAllBytes(file).AsSpan(16 * 5))); // slot 5 (z 1, y 0, x 1): missing, index in front
+        using var back = VolumeFormats.Open(tmp["s.zarr"]);
+        var read = ZarrFixtureTests.ReadAll(back);
+        for (int i = 0; i < read.Length; i += 2)
+        {
+            int e = i / 2, z = e / 256, y = e / 16 % 16, x = e % 16;
+            bool cleared = z == 1 && y < 8 && x >= 8;
+            Assert.Equal(cleared ? 0 : data[i], read[i]);
+        }
+    }
+
+    [Fact]
     public void EmptyInnerChunksAndShardsAreNotStored()
     {
         using var tmp = new TempFolder();
