@@ -209,8 +209,7 @@ public sealed class BloscCodec : IChunkCodec
         FormatBloscLz => BloscLz.Decode(stream, split),
         FormatLz4 => Lz4Block.Decode(stream, split),
         FormatZlib => DeflateFamily.Decode(stream, split, static s => new ZLibStream(s, CompressionMode.Decompress), "blosc-zlib"),
-        // ZSTD-HOOK (decode): wire `Zstd.Decompress(stream, split)` here once EmAlign.Codecs.Zstd is merged.
-        FormatZstd => throw new CorruptDataException("blosc-zstd is not available: this build has no Zstandard decoder for Blosc frames with inner format 4."),
+        FormatZstd => Zstd.Decompress(stream, split),
         _ => throw new CorruptDataException($"Blosc inner codec format {format} is not supported."),
     };
 
@@ -392,10 +391,14 @@ public sealed class BloscCodec : IChunkCodec
                 if (z.Length > output.Length) return 0;
                 z.CopyTo(output);
                 return z.Length;
-            // ZSTD-HOOK (encode): wire `Zstd.Compress(input, level)` here once EmAlign.Codecs.Zstd is merged, with
-            // c-blosc's level mapping (2 * clevel - 1, the maximum 22 at clevel 9); return 0 when it does not fit.
             case FormatZstd:
-                throw new EmAlignException("blosc-zstd is not available: this build has no Zstandard encoder for Blosc frames; choose blosc-lz4 or blosc-zlib.", "cname");
+                {
+                    // c-blosc's level mapping: 2 * clevel - 1, and the maximum (22) at clevel 9.
+                    byte[] zs = Zstd.Compress(input, Clevel >= 9 ? Zstd.MaxLevel : Math.Max(1, 2 * Clevel - 1));
+                    if (zs.Length > output.Length) return 0;
+                    zs.CopyTo(output);
+                    return zs.Length;
+                }
             default:
                 throw new InvalidOperationException($"Blosc inner format {InnerFormat} has no encoder.");
         }

@@ -9,7 +9,7 @@ namespace EmAlign.Codecs;
 public static class ChunkCodecs
 {
     /// <summary>Names accepted by <see cref="Create"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["none", "zlib", "gzip", "zstd", "lz4", "bz2", "xz", "blosc-lz4", "blosc-lz4hc", "blosc-zlib", "blosc-blosclz"];
+    public static IReadOnlyList<string> Names { get; } = ["none", "zlib", "gzip", "zstd", "lz4", "bz2", "xz", "blosc-lz4", "blosc-lz4hc", "blosc-zlib", "blosc-zstd", "blosc-blosclz"];
 
     /// <summary>
     /// Creates the codec named <paramref name="name"/> (null for "none"); level null means the codec's
@@ -28,6 +28,7 @@ public static class ChunkCodecs
         "blosc-lz4" => new BloscCodec("lz4", level ?? 5),
         "blosc-lz4hc" => new BloscCodec("lz4hc", level ?? 5),
         "blosc-zlib" => new BloscCodec("zlib", level ?? 5),
+        "blosc-zstd" => new BloscCodec("zstd", level ?? 5),
         "blosc-blosclz" => new BloscCodec("blosclz", level ?? 5),
         _ => throw new EmAlignException($"Unknown codec '{name}': expected one of {string.Join(", ", Names)}.", "codec"),
     };

@@ -12,7 +12,7 @@ namespace EmAlign.Formats.Zarr;
 internal static class Numcodecs
 {
     /// <summary>Compressor ids this build reads and writes.</summary>
-    public static IReadOnlyList<string> Ids { get; } = ["zlib", "gzip", "blosc", "lz4", "bz2", "lzma"];
+    public static IReadOnlyList<string> Ids { get; } = ["zlib", "gzip", "blosc", "zstd", "lz4", "bz2", "lzma"];
 
     /// <summary>The codec a .zarray "compressor" value describes; null for no compression.</summary>
     public static IChunkCodec? FromJson(JsonNode? config, string file)
@@ -29,6 +29,7 @@ internal static class Numcodecs
                 "gzip" => new GzipCodec(Int("level", 1)),
                 "blosc" => new BloscCodec(JsonAttributes.String(o["cname"], "compressor cname", file) ?? "lz4", Int("clevel", 5), Int("shuffle", 1), Int("blocksize", 0)),
                 "lz4" => new Lz4Codec(Int("acceleration", 1)),
+                "zstd" => new ZstdCodec(Int("level", 1)),
                 "bz2" => new Bzip2Codec(Int("level", 1)),
                 // format 1 is the xz container; the stream names its own filters and check.
                 "lzma" when Int("format", 1) == 1 => new XzCodec(Int("preset", 6)),
@@ -53,6 +54,7 @@ internal static class Numcodecs
         GzipCodec g => new JsonObject { ["id"] = "gzip", ["level"] = DeflateLevel(g.Level) },
         BloscCodec b => new JsonObject { ["id"] = "blosc", ["cname"] = b.Cname, ["clevel"] = b.Clevel, ["shuffle"] = b.Shuffle, ["blocksize"] = b.Blocksize },
         Lz4Codec l => new JsonObject { ["id"] = "lz4", ["acceleration"] = l.Acceleration },
+        ZstdCodec zs => new JsonObject { ["id"] = "zstd", ["level"] = zs.Level },
         Bzip2Codec bz => new JsonObject { ["id"] = "bz2", ["level"] = bz.Level },
         XzCodec x => new JsonObject { ["id"] = "lzma", ["format"] = 1, ["check"] = -1, ["preset"] = x.Preset, ["filters"] = null },
         _ => throw new EmAlignException($"Codec '{codec.Name}' cannot be stored in Zarr v2: expected none or one of {string.Join(", ", Ids)}.", "codec"),
