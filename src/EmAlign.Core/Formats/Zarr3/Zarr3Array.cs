@@ -92,9 +92,16 @@ internal sealed class Zarr3Array : IChunkedArray
         if (data.Length != bytes) throw new ArgumentException($"A chunk of '{Path}' is {bytes} bytes; got {data.Length}.", nameof(data));
         Span<long> stored = stackalloc long[_layout.StoredRank];
         _layout.StoredChunkIndex(chunkIndex, stored);
-        byte[]? encoded = _sharding is not null && IsFill(data) ? null : Encode(data);
-        if (_sharding is null) FileStore.WriteAtomic(System.IO.Path.Combine(_dir, Metadata.KeyEncoding.Key(stored)), encoded);
-        else PutInner(stored, encoded);
+        if (_sharding is not null && IsFill(data))
+        {
+            PutInner(stored, default, fill: true);
+            return;
+        }
+        // Uncompressed chunks already in stored order go to disk as they are, without a copy.
+        bool asIs = !_chain.Compresses && _layout.IsIdentity && !_chain.BigEndian;
+        ReadOnlySpan<byte> payload = asIs ? data : Encode(data);
+        if (_sharding is null) FileStore.WriteAtomic(System.IO.Path.Combine(_dir, Metadata.KeyEncoding.Key(stored)), payload);
+        else PutInner(stored, payload, fill: false);
     }
 
     /// <summary>Writes every shard that still has chunks in memory (merged with what its file already holds).</summary>
@@ -248,7 +255,8 @@ internal sealed class Zarr3Array : IChunkedArray
         return sh.ReadIndex(raw, length, file);
     }
 
-    private void PutInner(ReadOnlySpan<long> stored, byte[]? encoded)
+    /// <summary>Appends an encoded inner chunk to its shard's temporary file (or records it as fill: not stored).</summary>
+    private void PutInner(ReadOnlySpan<long> stored, ReadOnlySpan<byte> encoded, bool fill)
     {
         var (key, slot, shard) = Locate(stored);
         while (true)
@@ -266,17 +274,17 @@ internal sealed class Zarr3Array : IChunkedArray
             lock (p)
             {
                 if (p.Closed) continue; // completed meanwhile: its file is written, start a new one over it
-                if (encoded is not null && p.Handle is null) p.Handle = OpenTemp(p.TempFile);
+                if (!fill && p.Handle is null) p.Handle = OpenTemp(p.TempFile);
                 offset = p.Next;
-                p.Next += encoded?.Length ?? 0;
+                p.Next += fill ? 0 : encoded.Length;
             }
             // The bytes go to their reserved place outside the lock, so chunks of one shard are written in parallel.
-            if (encoded is not null) RandomAccess.Write(p.Handle!, encoded, offset);
+            if (!fill) RandomAccess.Write(p.Handle!, encoded, offset);
             lock (p)
             {
                 if (!p.Written[slot]) { p.Written[slot] = true; p.WrittenCount++; }
-                p.Index[2 * slot] = encoded is null ? ShardingCodec.Missing : (ulong)offset;
-                p.Index[2 * slot + 1] = encoded is null ? ShardingCodec.Missing : (ulong)encoded.Length;
+                p.Index[2 * slot] = fill ? ShardingCodec.Missing : (ulong)offset;
+                p.Index[2 * slot + 1] = fill ? ShardingCodec.Missing : (ulong)encoded.Length;
                 if (p.WrittenCount == p.Expected) Close(key, p);
                 return;
             }
