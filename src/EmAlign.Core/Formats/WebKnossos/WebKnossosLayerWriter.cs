@@ -165,10 +165,9 @@ public sealed class WebKnossosLayerWriter : IDisposable
 
     public void Dispose()
     {
-        if (_completed) { Volume.Dispose(); return; }
         Volume.Dispose();
-        // In-place layers belong to a dataset that its builder removes as a whole.
-        if (!_inPlace) FileStore.DeleteTree(_buildDir);
+        // An unfinished layer goes; in-place layers belong to a dataset that its builder removes as a whole.
+        if (!_completed && !_inPlace) FileStore.DeleteTree(_buildDir);
     }
 
     /// <summary>The layer group (zarr3), the dataset's root group (zarr3) and the properties listing the layer.</summary>
