@@ -56,14 +56,14 @@ public static class Pyramid
         var computed = recompute.Concat(added).OrderBy(m => m.Max).ToList();
         if (computed.Count == 0) return new DownsampleResult(volume.Path, [], filter, volume.BlockBytes(volume.Levels[0].Bounds) / volume.DataType.Size(), clock.Elapsed);
 
-        void Fill(EmVolume v) => PyramidBuilder.Fill(v, [.. computed.Select(v.FindLevel)], filter, progress, ct);
+        void Fill(EmVolume v, Box3? region) => PyramidBuilder.Fill(v, [.. computed.Select(v.FindLevel)], filter, progress, ct, region);
         if (added.Count > 0)
         {
             using var extended = format.AddLevels(volume, added, Fill);
         }
         else
         {
-            Fill(volume);
+            Fill(volume, null);
             volume.Flush();
         }
         return new DownsampleResult(volume.Path, computed, filter, volume.BlockBytes(volume.Levels[0].Bounds) / volume.DataType.Size(), clock.Elapsed);

@@ -60,15 +60,16 @@ public sealed class WebKnossosFormat : IVolumeFormat, IMultiscaleFormat
     /// Adds mags to a zarr3 or wkw layer: new mag folders encoded like the finest mag, listed in
     /// datasource-properties.json (and the layer's OME-NGFF group) only once filled.
     /// </summary>
-    public EmVolume AddLevels(EmVolume volume, IReadOnlyList<Mag> mags, Action<EmVolume> fill)
+    public EmVolume AddLevels(EmVolume volume, IReadOnlyList<Mag> mags, Action<EmVolume, Box3?> fill)
     {
         var dataset = volume.Path;
         var props = DatasourceProperties.Read(dataset);
         var layer = props.Layer(volume.Dataset);
-        var first = volume.Levels[0].Array is ShiftedArray s ? s.Inner : volume.Levels[0].Array;
-        (long X, long Y, long Z)? shift = volume.Offset == (0, 0, 0) ? null : WebKnossosDataset.Origin(layer, [.. volume.Levels.Select(l => l.Array)]);
+        // The fill works on the stored arrays from voxel 0 (no topLeft shift), limited to the bounding box.
+        static IChunkedArray Stored(IChunkedArray a) => a is ShiftedArray s ? s.Inner : a;
+        var first = Stored(volume.Levels[0].Array);
         var created = new List<string>();
-        var levels = volume.Levels.ToList();
+        var levels = volume.Levels.Select(l => new VolumeLevel(l.Mag, Stored(l.Array))).ToList();
         try
         {
             foreach (var mag in mags)
@@ -96,20 +97,10 @@ public sealed class WebKnossosFormat : IVolumeFormat, IMultiscaleFormat
                     default:
                         throw new EmAlignException($"Layer '{layer.Name}' of '{dataset}' is stored as {layer.DataFormat}; EmAlign adds mags to zarr3 and wkw layers.", "path");
                 }
-                if (shift is { } o)
-                {
-                    int r = array.Shape.Count;
-                    var c = array.ChunkShape;
-                    if (o.X % ((long)mag.X * c[r - 1]) != 0 || o.Y % ((long)mag.Y * c[r - 2]) != 0 || o.Z % ((long)mag.Z * c[r - 3]) != 0)
-                        throw new EmAlignException($"Layer '{layer.Name}' starts at ({o.X}, {o.Y}, {o.Z}), which is not on the chunk grid of mag {mag}: expected a chunk-aligned bounding box.", "path");
-                    var sh = new long[r];
-                    (sh[r - 1], sh[r - 2], sh[r - 3]) = (o.X / mag.X / c[r - 1], o.Y / mag.Y / c[r - 2], o.Z / mag.Z / c[r - 3]);
-                    array = new ShiftedArray(array, sh);
-                }
                 levels.Add(new VolumeLevel(mag, array));
             }
-            var extended = new EmVolume(volume.Path, Name, volume.Dataset, levels, volume.VoxelSize, volume.Cache, volume.Offset);
-            fill(extended);
+            var extended = new EmVolume(volume.Path, Name, volume.Dataset, levels, volume.VoxelSize, volume.Cache);
+            fill(extended, layer.BoundingBox);
             extended.Flush();
             int? cube = first is WkwArray wk ? wk.Header.FileSide : null;
             DatasourceProperties.AddMags(dataset, layer.Name, mags.Select(m => (m, cube)));

@@ -78,7 +78,7 @@ public sealed class Zarr3Format : IVolumeFormat, IMultiscaleFormat
     /// Adds levels to an OME-NGFF image group: arrays s&lt;k&gt; shaped and encoded like level 0, listed in the group's
     /// multiscales (scale = level 0's scale times the mag, level 0's translation) once filled.
     /// </summary>
-    public EmVolume AddLevels(EmVolume volume, IReadOnlyList<Mag> mags, Action<EmVolume> fill)
+    public EmVolume AddLevels(EmVolume volume, IReadOnlyList<Mag> mags, Action<EmVolume, Box3?> fill)
     {
         var group = Path.Combine(volume.Path, volume.Dataset);
         var file = Path.Combine(group, Zarr3Json.NodeFile);
@@ -115,7 +115,7 @@ public sealed class Zarr3Format : IVolumeFormat, IMultiscaleFormat
                 });
             }
             var extended = new EmVolume(volume.Path, Name, volume.Dataset, levels, volume.VoxelSize, volume.Cache, volume.Offset);
-            fill(extended);
+            fill(extended, null);
             extended.Flush();
             Zarr3Hierarchy.WriteJson(group, node.Value.Doc);
             return extended;

@@ -242,9 +242,22 @@ public class WebKnossosWriteTests
         using var tmp = new TempFolder();
         using var src = Memory(DataType.UInt8, [2, 32, 32], PatternData.Make(DataType.UInt8, [2, 32, 32]), new VoxelSize(2, 2, 30));
         WebKnossosLayers.Add(src, 0, null, tmp["ds"], new AddLayerOptions { Name = "c", Mags = [], TopLeft = (64, 32, 0) });
-        using var v = VolumeFormats.Open(tmp["ds"]);
-        Assert.Equal((128.0, 64.0, 0.0), v.Offset);
-        Assert.Equal(Box3.FromSize(32, 32, 2), v.Bounds);
-        Assert.Equal(PatternData.Make(DataType.UInt8, [2, 32, 32]), ZarrFixtureTests.ReadAll(v));
+        var data = PatternData.Make(DataType.UInt8, [2, 32, 32]);
+        using (var v = VolumeFormats.Open(tmp["ds"]))
+        {
+            Assert.Equal((128.0, 64.0, 0.0), v.Offset);
+            Assert.Equal(Box3.FromSize(32, 32, 2), v.Bounds);
+            Assert.Equal(data, ZarrFixtureTests.ReadAll(v));
+        }
+
+        // A 2-2-1 mag makes the common grid 64 voxels in x and y: the volume then starts at (64, 0, 0).
+        Pyramid.Downsample(tmp["ds"], new DownsampleOptions { Layer = "c", Mags = [new Mag(2, 2, 1)] });
+        using var w = VolumeFormats.Open(tmp["ds"]);
+        Assert.Equal((128.0, 0.0, 0.0), w.Offset);
+        Assert.Equal(data, w.Read<byte>(0, new Box3(0, 32, 0, 32, 32, 2)));
+        var expected = new byte[16 * 16 * 2];
+        Downsampler.Reduce(data, DataType.UInt8, 1, (32, 32, 2), new Mag(2, 2, 1), DownsampleFilter.Mean, expected);
+        Assert.Equal(expected, w.Read<byte>(1, new Box3(0, 16, 0, 16, 16, 2)));
+        Assert.All(w.Read<byte>(1, new Box3(0, 0, 0, 16, 16, 2)), b => Assert.Equal(0, b));
     }
 }
