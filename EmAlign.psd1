@@ -7,12 +7,13 @@
     Author               = 'EmAlign developers'
     CompanyName          = 'EmAlign developers'
     Copyright            = '(c) EmAlign developers'
-    Description          = 'Open, convert, crop and align electron-microscopy volumes (TIFF, Zarr, N5, WEBKNOSSOS) as typed pipeline objects.'
+    Description          = 'Open, convert, crop and align electron-microscopy volumes (TIFF, Zarr, N5, WEBKNOSSOS) as typed pipeline objects, with SOFIMA-style elastic section alignment.'
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('EmAlign.Format.ps1xml')
     TypesToProcess       = @()
-    CmdletsToExport      = @('Get-EmVolume', 'New-EmVolume', 'Export-EmVolume', 'Export-EmPyramid', 'Find-DataBoundingBox')
+    CmdletsToExport      = @('Get-EmVolume', 'New-EmVolume', 'Export-EmVolume', 'Export-EmPyramid', 'Find-DataBoundingBox', 'Measure-FlowField', 'Repair-FlowField',
+        'Merge-FlowField', 'Invoke-MeshRelaxation', 'Export-WarpedVolume', 'Measure-EmAlignment', 'Export-EmAlignmentState', 'Import-EmAlignmentState')
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()

@@ -7,7 +7,8 @@
              from the cmdlet metadata and src/EmAlign.PowerShell/Help/*.md.
     test     dotnet test of the solution; then, where Pester 5 is installed, packages the module and runs
              tests/Pester against it.
-    demo     runs `emalign demo` (synthetic stack -> Zarr -> data bounding box) into ./out/demo (ignored by git).
+    demo     runs `emalign demo` (synthetic stack -> Zarr -> data bounding box -> elastic alignment -> residual)
+             into ./out/demo (ignored by git).
     package  dotnet publish of the cmdlet assembly laid out as the installable module folder module/EmAlign
              (EmAlign.psd1, dlls, EmAlign.Format.ps1xml, en-US help); copy that folder into a PSModulePath
              folder (for scheduled tasks: $env:ProgramFiles\PowerShell\Modules) or Import-Module it directly.

@@ -66,7 +66,7 @@ internal sealed class CliArguments
         : double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && d >= min && double.IsFinite(d) ? d
         : throw new UsageException($"{name} '{v}' is not a number of at least {min}");
 
-    /// <summary>A comma-separated list of positive integers with one of the allowed lengths, e.g. "16,256,256".</summary>
+    /// <summary>A comma-separated list of positive integers with one of the allowed lengths (any length when none are given), e.g. "16,256,256".</summary>
     public int[]? PositiveInts(string name, string shape, params int[] lengths)
     {
         if (Value(name) is not { } v) return null;
@@ -75,7 +75,7 @@ internal sealed class CliArguments
         for (int i = 0; i < parts.Length; i++)
             if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out result[i]) || result[i] < 1)
                 throw new UsageException($"{name} '{v}' is not a list of positive integers {shape}");
-        if (!lengths.Contains(result.Length)) throw new UsageException($"{name} '{v}' has {result.Length} values: expected {shape}");
+        if (lengths.Length > 0 && !lengths.Contains(result.Length)) throw new UsageException($"{name} '{v}' has {result.Length} values: expected {shape}");
         return result;
     }
 

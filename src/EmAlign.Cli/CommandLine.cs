@@ -9,7 +9,7 @@ namespace EmAlign.Cli;
 /// </summary>
 public static class CommandLine
 {
-    private static readonly Verb[] Verbs = [new InfoVerb(), new ConvertVerb(), new DownsampleVerb(), new BboxVerb(), new DemoVerb()];
+    private static readonly Verb[] Verbs = [new InfoVerb(), new ConvertVerb(), new DownsampleVerb(), new BboxVerb(), new FlowVerb(), new AlignElasticVerb(), new DemoVerb()];
 
     /// <summary>The version as --version prints it (the build's informational version without source metadata).</summary>
     public static string Version { get; } =
@@ -72,7 +72,7 @@ public static class CommandLine
         usage: emalign <verb> [options]
 
         verbs:
-        {string.Join(Environment.NewLine, Verbs.Select(v => $"  {v.Name,-9} {v.Summary}"))}
+        {string.Join(Environment.NewLine, Verbs.Select(v => $"  {v.Name,-13} {v.Summary}"))}
 
         Run 'emalign <verb> --help' for a verb's options, 'emalign --version' for the version.
         Sizes and boxes in JSON: x, y, z in mag-1 voxels; shape and chunks: C order as stored (z, y, x).

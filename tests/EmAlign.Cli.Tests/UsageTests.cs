@@ -7,7 +7,7 @@ public class UsageTests
     {
         var r = CliRun.Of("--help");
         Assert.Equal(0, r.ExitCode);
-        foreach (var verb in new[] { "info", "convert", "bbox", "demo" }) Assert.Contains($"  {verb} ", r.Out);
+        foreach (var verb in new[] { "info", "convert", "bbox", "flow", "align-elastic", "demo" }) Assert.Contains($"  {verb} ", r.Out);
         Assert.Empty(r.Err);
     }
 
@@ -15,6 +15,8 @@ public class UsageTests
     [InlineData("info")]
     [InlineData("convert")]
     [InlineData("bbox")]
+    [InlineData("flow")]
+    [InlineData("align-elastic")]
     [InlineData("demo")]
     public void VerbHelpPrintsItsUsage(string verb)
     {
@@ -48,6 +50,16 @@ public class UsageTests
     [InlineData("--chunks '0,1,1' is not a list of positive integers", "convert", "a", "b", "--format=test-folder", "--chunks=0,1,1")]
     [InlineData("--format is given twice", "convert", "a", "b", "--format=x", "--format=y")]
     [InlineData("unknown option '--force=yes'", "convert", "a", "b", "--force=yes")]
+    [InlineData("missing DST", "flow", "a")]
+    [InlineData("--levels '0,2' is not a list of positive integers downsampling factors such as 1,2", "flow", "a", "b", "--levels", "0,2")]
+    [InlineData("--patch 'big' is not a positive integer", "flow", "a", "b", "--patch", "big")]
+    [InlineData("unknown option '--format'", "flow", "a", "b", "--format", "zarr2")]
+    [InlineData("missing SRC", "align-elastic")]
+    [InlineData("--interpolation 'bicubic' is not known: expected one of lanczos, lanczos3, cubic, linear, nearest", "align-elastic", "a", "b", "--interpolation", "bicubic")]
+    [InlineData("--format 'jpeg' is not known", "align-elastic", "a", "b", "--format", "jpeg")]
+    [InlineData("--stride '0' is not a positive integer", "align-elastic", "a", "b", "--stride", "0")]
+    [InlineData("--report needs a value", "align-elastic", "a", "b", "--report")]
+    [InlineData("unknown option '--crop=yes'", "align-elastic", "a", "b", "--crop=yes")]
     public void BadUsageExitsWith2AndShowsTheMessageAndUsage(string message, params string[] args)
     {
         EmAlign.Tests.Volumes.FolderTestFormat.Register();

@@ -188,7 +188,14 @@ public sealed class VerbTests : IDisposable
         Assert.True(r.ExitCode == 0, r.Err);
         Assert.Contains("Data bounding box", r.Out);
         Assert.True(File.Exists(PathOf("demo/ground-truth.json")));
-        Json(CliRun.Of("info", PathOf("demo/raw.zarr")));
+        var raw = Json(CliRun.Of("info", PathOf("demo/raw.zarr")));
+        Assert.Equal(Longs(raw.GetProperty("shape")), Longs(Json(CliRun.Of("info", PathOf("demo/aligned.zarr"))).GetProperty("shape")));
+        // The residual against the known deformations: shifts of several pixels before, well under 2 px after.
+        var m = System.Text.RegularExpressions.Regex.Match(r.Out, @"median ([\d.]+) px, p95 ([\d.]+) px before alignment; median ([\d.]+) px, p95 ([\d.]+) px after");
+        Assert.True(m.Success, r.Out);
+        double Value(int g) => double.Parse(m.Groups[g].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Value(1) > 3, $"before: median {Value(1)} px");
+        Assert.True(Value(3) < 1 && Value(4) < 2, $"after: median {Value(3)} px, p95 {Value(4)} px");
     }
 }
 

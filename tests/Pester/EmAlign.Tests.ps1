@@ -18,11 +18,15 @@ AfterAll {
 }
 
 Describe 'Module' {
-    It 'exports exactly the four cmdlets' {
-        (Get-Command -Module EmAlign).Name | Sort-Object | Should -Be @('Export-EmVolume', 'Find-DataBoundingBox', 'Get-EmVolume', 'New-EmVolume')
+    It 'exports exactly its cmdlets' {
+        (Get-Command -Module EmAlign).Name | Sort-Object | Should -Be @(
+            'Export-EmAlignmentState', 'Export-EmVolume', 'Export-WarpedVolume', 'Find-DataBoundingBox', 'Get-EmVolume', 'Import-EmAlignmentState',
+            'Invoke-MeshRelaxation', 'Measure-EmAlignment', 'Measure-FlowField', 'Merge-FlowField', 'New-EmVolume', 'Repair-FlowField')
     }
 
-    It 'has help with a synopsis, examples and text for every parameter of <_>' -ForEach @('Get-EmVolume', 'New-EmVolume', 'Export-EmVolume', 'Find-DataBoundingBox') {
+    It 'has help with a synopsis, examples and text for every parameter of <_>' -ForEach @(
+        'Get-EmVolume', 'New-EmVolume', 'Export-EmVolume', 'Find-DataBoundingBox', 'Measure-FlowField', 'Repair-FlowField', 'Merge-FlowField',
+        'Invoke-MeshRelaxation', 'Export-WarpedVolume', 'Measure-EmAlignment', 'Export-EmAlignmentState', 'Import-EmAlignmentState') {
         $help = Get-Help $_ -Full
         $help.Synopsis | Should -Not -BeNullOrEmpty
         @($help.Examples.Example).Count | Should -BeGreaterThan 0
@@ -44,7 +48,7 @@ Describe 'Get-EmVolume' {
         $v | Should -BeOfType ([EmAlign.Volumes.VolumeView])
         $v.Format | Should -Be 'zarr2'
         $v.DataType | Should -Be 'UInt8'
-        $v.SizeZ | Should -Be 12
+        $v.SizeZ | Should -Be 8
         $v.Box | Should -BeNullOrEmpty
     }
 
@@ -56,8 +60,8 @@ Describe 'Get-EmVolume' {
         $odd = Join-Path $TestDrive 'run [1]'
         New-Item -ItemType Directory $odd | Out-Null
         Copy-Item $raw (Join-Path $odd 'raw.zarr') -Recurse
-        (Get-EmVolume -LiteralPath (Join-Path $odd 'raw.zarr')).SizeZ | Should -Be 12
-        (Get-ChildItem -LiteralPath $odd -Directory | Get-EmVolume).SizeZ | Should -Be 12
+        (Get-EmVolume -LiteralPath (Join-Path $odd 'raw.zarr')).SizeZ | Should -Be 8
+        (Get-ChildItem -LiteralPath $odd -Directory | Get-EmVolume).SizeZ | Should -Be 8
     }
 
     It 'reports a missing path as a non-terminating VolumeNotFound error naming it' {
@@ -115,5 +119,59 @@ Describe 'New-EmVolume' {
         $path = Join-Path $TestDrive 'whatif.n5'
         New-EmVolume $path -Format n5 -DataType UInt8 -Size 10, 10, 10 -WhatIf
         Test-Path $path | Should -BeFalse
+    }
+}
+
+Describe 'Elastic alignment' {
+    BeforeAll {
+        # Smaller patches than SOFIMA's 160 keep the runs short on the demo's 640 px sections.
+        $measured = Get-EmVolume $raw | Find-DataBoundingBox | Measure-FlowField -Level 1, 2 -PatchSize 96 -Stride 32
+    }
+
+    It 'measures flows of every section at both factors' {
+        $measured | Should -BeOfType ([EmAlign.Alignment.FlowFieldSet])
+        $measured.State | Should -Be 'Measured'
+        $measured.Sections | Should -Be 8
+        $measured.Factors | Should -Be @(1, 2)
+        $measured | Format-Table | Out-String | Should -Match 'Patch/Stride'
+    }
+
+    It 'runs the SOFIMA pipeline into a volume of the input''s shape with a quality row per section' {
+        $dst = Join-Path $TestDrive 'aligned.zarr'
+        $result = $measured | Repair-FlowField | Merge-FlowField | Invoke-MeshRelaxation | Export-WarpedVolume -Destination $dst
+        $result | Should -BeOfType ([EmAlign.Alignment.RenderResult])
+        $aligned = Get-EmVolume $dst
+        $source = Get-EmVolume $raw
+        @($aligned.SizeX, $aligned.SizeY, $aligned.SizeZ) | Should -Be @($source.SizeX, $source.SizeY, $source.SizeZ)
+        $quality = $result | Measure-EmAlignment
+        @($quality).Count | Should -Be 8
+        $quality[0].Status | Should -Be 'reference'
+        @($quality | Where-Object Status -EQ 'few-flow-vectors').Count | Should -Be 0
+        $quality[1..7].ResidualP95 | ForEach-Object { $_ | Should -BeLessThan 3 }
+        $quality | Format-Table | Out-String | Should -Match 'NCC before -> after'
+    }
+
+    It 'saves and loads flows and solutions exactly, and resumes from them' {
+        $flows = Join-Path $TestDrive 'flows'
+        $measured | Export-EmAlignmentState $flows
+        $loaded = Import-EmAlignmentState $flows
+        $loaded.State | Should -Be 'Measured'
+        $loaded.DeltaZ | Should -Be $measured.DeltaZ
+        $mesh = Join-Path $TestDrive 'mesh'
+        $solution = $loaded | Repair-FlowField | Merge-FlowField | Invoke-MeshRelaxation | Export-EmAlignmentState $mesh -PassThru
+        $solution | Should -BeOfType ([EmAlign.Alignment.MeshSolution])
+        $rows = Import-EmAlignmentState -LiteralPath $mesh | Measure-EmAlignment -MaxResidual 100
+        @($rows | Where-Object Status -EQ 'large-residual').Count | Should -Be 0
+        { $measured | Export-EmAlignmentState $flows -ErrorAction Stop } | Should -Throw -ErrorId 'OutputExists,EmAlign.PowerShell.ExportEmAlignmentStateCommand'
+    }
+
+    It 'says which steps are missing when the mesh gets flows that are not merged' {
+        { $measured | Invoke-MeshRelaxation -ErrorAction Stop } | Should -Throw -ExpectedMessage '*Repair-FlowField | Merge-FlowField*'
+    }
+
+    It 'renders nothing under -WhatIf' {
+        $dst = Join-Path $TestDrive 'whatif-aligned.zarr'
+        $measured | Repair-FlowField | Merge-FlowField | Invoke-MeshRelaxation | Export-WarpedVolume -Destination $dst -WhatIf
+        Test-Path $dst | Should -BeFalse
     }
 }

@@ -27,13 +27,21 @@ public sealed record RenderOptions
     public bool Force { get; init; }
 
     /// <summary>Residual (95th percentile, working-level pixels) above which a section is flagged.</summary>
-    public double MaxResidual { get; init; } = 2;
+    public double MaxResidual { get; init; } = MeshSolution.DefaultMaxResidual;
 
     /// <summary>Fraction of flow vectors (relative to the median section) below which a section is flagged.</summary>
-    public double MinValidFraction { get; init; } = 0.25;
+    public double MinValidFraction { get; init; } = MeshSolution.DefaultMinValidFraction;
 }
 
 /// <summary>Per-section alignment quality, as the report and Measure-EmAlignment give it.</summary>
+/// <param name="Z">Section index within the aligned region (0 = the reference section).</param>
+/// <param name="DeltaZ">How many sections back the section's reference was (1 = its predecessor; 0 for section 0).</param>
+/// <param name="FlowVectors">Flow vectors (mesh nodes) that tied the section to its reference.</param>
+/// <param name="ResidualMedian">Median distance between the relaxed mesh and where the flow put each node, working-level pixels.</param>
+/// <param name="ResidualP95">95th percentile of that distance, working-level pixels.</param>
+/// <param name="NccBefore">Normalised cross-correlation with the previous section before alignment (NaN for section 0).</param>
+/// <param name="NccAfter">The same after alignment (NaN when not rendered).</param>
+/// <param name="Status">"ok", "reference", "ok-skipped-previous", "few-flow-vectors" or "large-residual" (see <see cref="MeshSolution.Assess(int, double, double, double)"/>).</param>
 public sealed record SectionQuality(int Z, int DeltaZ, int FlowVectors, double ResidualMedian, double ResidualP95, double NccBefore, double NccAfter, string Status);
 
 /// <summary>What rendering produced: where, the box in output voxels, quality per section.</summary>
@@ -57,6 +65,9 @@ public static class AlignedRenderer
         var clock = Stopwatch.StartNew();
         var format = VolumeFormats.Get(options.Format);
         var region = solution.Region;
+        if (region.Level >= source.Levels.Count || source.Levels[region.Level].Mag != region.Mag)
+            throw new Diagnostics.EmAlignException(
+                $"The alignment was solved on level {region.Level} (mag {region.Mag}) of '{region.SourcePath}', but '{source.Path}' has mags {string.Join(", ", source.Levels.Select(l => l.Mag))}: expected the volume it was solved on.", "Path");
         var outLevel = source.Levels[0];
         var work = source.Levels[region.Level];
         // Working-level pixels per output pixel, per axis.
@@ -100,7 +111,7 @@ public static class AlignedRenderer
                 }
                 double after = previous is null ? double.NaN : StackFlow.Ncc(previous, small);
                 previous = small;
-                quality[z] = Quality(solution, z, after, options);
+                quality[z] = solution.Assess(z, after, options.MaxResidual, options.MinValidFraction);
                 progress?.Report(new ProgressInfo("Rendering aligned sections", $"section {z + 1} of {sections}", z + 1, sections));
             }
             output.Flush();
@@ -177,25 +188,6 @@ public static class AlignedRenderer
         if (need.IsEmpty) return new T[tile.SizeX * tile.SizeY];
         var pixels = source.Read<T>(0, need with { Z = sourceZ, SizeZ = 1 });
         return SectionWarper.WarpTile(new SectionImage<T>(pixels, need with { Z = 0, SizeZ = 1 }), inverse, section, tile, interpolation);
-    }
-
-    private static SectionQuality Quality(MeshSolution solution, int z, double nccAfter, RenderOptions options)
-    {
-        var r = solution.Residuals[z];
-        double before = z < solution.NccBefore.Count ? solution.NccBefore[z] : double.NaN;
-        if (z == 0) return new SectionQuality(0, 0, 0, double.NaN, double.NaN, before, nccAfter, "reference");
-        int median = MedianVectors(solution);
-        string status = r.ValidVectors < options.MinValidFraction * median ? "few-flow-vectors"
-            : r.P95 > options.MaxResidual ? "large-residual"
-            : r.DeltaZ > 1 ? "ok-skipped-previous"
-            : "ok";
-        return new SectionQuality(z, r.DeltaZ, r.ValidVectors, r.Median, r.P95, before, nccAfter, status);
-    }
-
-    private static int MedianVectors(MeshSolution solution)
-    {
-        var counts = solution.Residuals.Skip(1).Select(r => r.ValidVectors).Order().ToArray();
-        return counts.Length == 0 ? 0 : counts[counts.Length / 2];
     }
 
     private static IReadOnlyList<int>? DefaultChunks(string format, Box3 plane) =>

@@ -16,8 +16,9 @@ public static class ElasticAlignment
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         options.Validate();
-        if (view.SizeZ < 2)
-            throw new Diagnostics.EmAlignException($"'{view.Path}' has {view.SizeZ} section(s) in the chosen region: elastic alignment needs at least 2.", "Path");
+        StackFlow.RequireSections(view);
+        // Refuse an existing or overlapping output now rather than after minutes of flow and mesh work.
+        AtomicOutput.CheckDestination(destination, render.Force, Path.Combine(view.Volume.Path, view.Volume.Dataset));
         var measured = StackFlow.Measure(view, options, progress, ct);
         var merged = StackFlow.Merge(StackFlow.Clean(measured, options.Clean), options.Reconcile);
         var solution = StackMesh.Relax(merged, options, progress, ct);

@@ -21,7 +21,7 @@ public enum FlowSetState
 /// j * Stride * factor from the region start). Sign: content at node p of section z is found at p + (dx, dy)
 /// in the reference section; vectors are in pixels of the level they were measured on.
 /// </summary>
-public sealed class FlowFieldSet
+public sealed class FlowFieldSet : IAlignmentState
 {
     private readonly FlowField?[][] _flows;
     private readonly int[] _deltaZ;

@@ -12,7 +12,7 @@ public sealed record SectionResidual(int Z, int DeltaZ, int ValidVectors, double
 /// position to sample: fixed to moving, what rendering uses), both relative maps on the node grid of
 /// <see cref="Region"/> (node j at working-level pixel Region.X + j * Stride), vectors in working-level pixels.
 /// </summary>
-public sealed class MeshSolution
+public sealed class MeshSolution : IAlignmentState
 {
     public MeshSolution(StackRegion region, CoordinateMap forward, CoordinateMap inverse, IReadOnlyList<SectionResidual> residuals, IReadOnlyList<double> nccBefore)
     {
@@ -41,6 +41,44 @@ public sealed class MeshSolution
 
     /// <summary>Neighbour NCC before alignment, carried from the flows for the quality report.</summary>
     public IReadOnlyList<double> NccBefore { get; }
+
+    /// <summary>Default of the p95 residual (working-level pixels) above which a section is flagged "large-residual".</summary>
+    public const double DefaultMaxResidual = 2;
+
+    /// <summary>Default fraction of the median section's flow vectors below which a section is flagged "few-flow-vectors".</summary>
+    public const double DefaultMinValidFraction = 0.25;
+
+    private int? _medianVectors;
+
+    /// <summary>
+    /// The quality of section <paramref name="z"/> as the solve leaves it: flow vectors, residuals (working-level pixels),
+    /// neighbour NCC before alignment and <paramref name="nccAfter"/> (NaN when not rendered), and a status:
+    /// "reference" (section 0), "few-flow-vectors" (fewer than <paramref name="minValidFraction"/> of the median section's
+    /// vectors), "large-residual" (p95 above <paramref name="maxResidual"/>), "ok-skipped-previous" (aligned to a section
+    /// further back, its predecessor being unusable) or "ok".
+    /// </summary>
+    public SectionQuality Assess(int z, double nccAfter, double maxResidual = DefaultMaxResidual, double minValidFraction = DefaultMinValidFraction)
+    {
+        var r = Residuals[z];
+        double before = z < NccBefore.Count ? NccBefore[z] : double.NaN;
+        if (z == 0) return new SectionQuality(0, 0, 0, double.NaN, double.NaN, before, nccAfter, "reference");
+        _medianVectors ??= MedianVectors();
+        string status = r.ValidVectors < minValidFraction * _medianVectors.Value ? "few-flow-vectors"
+            : r.P95 > maxResidual ? "large-residual"
+            : r.DeltaZ > 1 ? "ok-skipped-previous"
+            : "ok";
+        return new SectionQuality(z, r.DeltaZ, r.ValidVectors, r.Median, r.P95, before, nccAfter, status);
+    }
+
+    /// <summary>The quality of every section without rendering (NCC after alignment is NaN); see <see cref="Assess(int, double, double, double)"/>.</summary>
+    public IReadOnlyList<SectionQuality> Assess(double maxResidual = DefaultMaxResidual, double minValidFraction = DefaultMinValidFraction) =>
+        [.. Enumerable.Range(0, Sections).Select(z => Assess(z, double.NaN, maxResidual, minValidFraction))];
+
+    private int MedianVectors()
+    {
+        var counts = Residuals.Skip(1).Select(r => r.ValidVectors).Order().ToArray();
+        return counts.Length == 0 ? 0 : counts[counts.Length / 2];
+    }
 
     /// <summary>Largest 95th-percentile residual over the sections, working-level pixels.</summary>
     public double WorstResidual => Residuals.Where(r => !double.IsNaN(r.P95)).Select(r => r.P95).DefaultIfEmpty(0).Max();

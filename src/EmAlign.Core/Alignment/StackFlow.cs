@@ -19,6 +19,7 @@ public static class StackFlow
     public static FlowFieldSet Measure(VolumeView view, ElasticAlignmentOptions options, IProgress<ProgressInfo>? progress = null, CancellationToken ct = default)
     {
         options.Validate();
+        RequireSections(view);
         var factors = options.Levels.Order().ToArray();
         var region = StackRegion.For(view, options.Stride);
         int n = region.Sections;
@@ -61,6 +62,13 @@ public static class StackFlow
         return new FlowFieldSet(region, options.PatchSize, factors, flows, deltaZ, ncc, FlowSetState.Measured);
     }
 
+    /// <summary>Throws when the view has fewer than the two sections an alignment needs.</summary>
+    internal static void RequireSections(VolumeView view)
+    {
+        if (view.SizeZ < 2)
+            throw new Diagnostics.EmAlignException($"'{view.Path}' has {view.SizeZ} section(s) in the chosen region: elastic alignment needs at least 2.", "Path");
+    }
+
     /// <summary>clean_flow on every level (thresholds in each level's own pixels).</summary>
     public static FlowFieldSet Clean(FlowFieldSet set, FlowCleanOptions options)
     {
@@ -77,6 +85,8 @@ public static class StackFlow
     public static FlowFieldSet Merge(FlowFieldSet set, FlowReconcileOptions options)
     {
         if (set.State == FlowSetState.Merged) return set;
+        if (set.State == FlowSetState.Measured)
+            throw new Diagnostics.EmAlignException("The flow fields are as measured, with peak statistics: merging needs cleaned flows (Repair-FlowField, StackFlow.Clean) first.", "InputObject");
         var merged = new FlowField?[set.Sections];
         int f0 = set.Factors[0];
         // min_patch_size was chosen for SOFIMA's 5000 px sections (15,000+ nodes); on a small grid it would

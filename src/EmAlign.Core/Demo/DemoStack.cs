@@ -9,7 +9,7 @@ namespace EmAlign.Demo;
 /// </summary>
 public sealed class DemoStack
 {
-    public DemoStack(int sections = 12, int tissueSize = 512, int border = 64, int seed = 7)
+    public DemoStack(int sections = 8, int tissueSize = 512, int border = 64, int seed = 7)
     {
         Sections = sections; TissueSize = tissueSize; Border = border;
         CanvasSize = tissueSize + 2 * border;
@@ -35,13 +35,27 @@ public sealed class DemoStack
     public float[] Clean(int z) => Generator.RenderSection(z);
 
     /// <summary>The deformed section on its canvas, as uint8.</summary>
-    public byte[] RenderCanvas(int z)
+    public byte[] RenderCanvas(int z) => OnCanvas(Deformations[z].Apply(Clean(z)));
+
+    /// <summary>The clean section on its canvas, as uint8: where an alignment to section 0 (undeformed) should put section <paramref name="z"/>.</summary>
+    public byte[] CleanCanvas(int z) => OnCanvas(Clean(z));
+
+    /// <summary>The clean stack on its canvas as an in-memory uint8 volume: the ground truth an aligned demo stack is compared with.</summary>
+    public EmVolume CleanReference()
     {
-        var deformed = Deformations[z].Apply(Clean(z));
+        var array = new MemoryChunkedArray(DataType.UInt8, [Sections, CanvasSize, CanvasSize], [1, CanvasSize, CanvasSize], path: "clean reference");
+        var volume = new EmVolume("clean reference", "memory", "", [new VolumeLevel(Geometry.Mag.One, array)], VoxelSize.Unknown, new ChunkCache(0));
+        for (int z = 0; z < Sections; z++) volume.Write<byte>(0, new Geometry.Box3(0, 0, z, CanvasSize, CanvasSize, 1), CleanCanvas(z));
+        return volume;
+    }
+
+    /// <summary>Tissue on the black canvas; tissue values are at least 1, so 0 means padding.</summary>
+    private byte[] OnCanvas(float[] tissue)
+    {
         var canvas = new byte[CanvasSize * CanvasSize];
         for (int y = 0; y < TissueSize; y++)
             for (int x = 0; x < TissueSize; x++)
-                canvas[(y + Border) * CanvasSize + x + Border] = (byte)Math.Clamp(MathF.Round(deformed[y * TissueSize + x]), 1, 255);
+                canvas[(y + Border) * CanvasSize + x + Border] = (byte)Math.Clamp(MathF.Round(tissue[y * TissueSize + x]), 1, 255);
         return canvas;
     }
 

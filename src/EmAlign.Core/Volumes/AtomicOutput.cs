@@ -17,10 +17,8 @@ public static class AtomicOutput
     /// </summary>
     public static T Write<T>(string destination, bool force, string? sourcePath, Func<string, T> build)
     {
+        bool exists = CheckDestination(destination, force, sourcePath);
         string target = Path.GetFullPath(destination);
-        if (sourcePath is not null) RejectOverlap(sourcePath, target, destination);
-        bool exists = File.Exists(target) || Directory.Exists(target);
-        if (exists && !force) throw new OutputExistsException(destination);
         string temp = TemporarySibling(target);
         try
         {
@@ -36,6 +34,20 @@ public static class AtomicOutput
             catch (Exception) { /* a leftover "*.partial-*" never looks complete; the original failure is what matters */ }
             throw;
         }
+    }
+
+    /// <summary>
+    /// The checks <see cref="Write"/> makes before building, for callers that compute for a long time before they
+    /// write: throws <see cref="OutputExistsException"/> for an existing destination without <paramref name="force"/>,
+    /// and refuses a destination overlapping <paramref name="sourcePath"/>. Returns whether the destination exists.
+    /// </summary>
+    public static bool CheckDestination(string destination, bool force, string? sourcePath)
+    {
+        string target = Path.GetFullPath(destination);
+        if (sourcePath is not null) RejectOverlap(sourcePath, target, destination);
+        bool exists = File.Exists(target) || Directory.Exists(target);
+        if (exists && !force) throw new OutputExistsException(destination);
+        return exists;
     }
 
     /// <summary>Refuses destinations that are the source, contain it, or lie inside it.</summary>

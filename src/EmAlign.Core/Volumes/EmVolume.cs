@@ -277,14 +277,25 @@ public sealed class EmVolume : IDisposable
         long c0 = r == 4 ? chunk[0] * cs[0] : 0;
         long c1 = r == 4 ? Math.Min(c0 + cs[0], arr.Shape[0]) : 1;
         int rowBytes = (int)region.SizeX * es;
-        for (long c = c0; c < c1; c++)
-            for (long z = region.Z; z < region.EndZ; z++)
-                for (long y = region.Y; y < region.EndY; y++)
-                {
-                    long ci = ((((c - c0) * cz + (z - oz)) * cy + (y - oy)) * cx + (region.X - ox)) * es;
-                    long bi = (((c * block.SizeZ + (z - block.Z)) * block.SizeY + (y - block.Y)) * block.SizeX + (region.X - block.X)) * es;
-                    if (toChunk) blockData.Slice((int)bi, rowBytes).CopyTo(chunkData.AsSpan((int)ci, rowBytes));
-                    else chunkData.AsSpan((int)ci, rowBytes).CopyTo(blockData.Slice((int)bi, rowBytes));
-                }
+        long chunkRow = (long)cx * es, blockRow = block.SizeX * es;
+        unsafe
+        {
+            fixed (byte* chunkBase = chunkData)
+            fixed (byte* blockBase = blockData)
+            {
+                for (long c = c0; c < c1; c++)
+                    for (long z = region.Z; z < region.EndZ; z++)
+                    {
+                        // Pointer walk down the rows: the per-row index arithmetic and slicing dominated bulk copies.
+                        byte* cRow = chunkBase + ((((c - c0) * cz + (z - oz)) * cy + (region.Y - oy)) * cx + (region.X - ox)) * es;
+                        byte* bRow = blockBase + (((c * block.SizeZ + (z - block.Z)) * block.SizeY + (region.Y - block.Y)) * block.SizeX + (region.X - block.X)) * es;
+                        for (long y = 0; y < region.SizeY; y++, cRow += chunkRow, bRow += blockRow)
+                        {
+                            if (toChunk) Buffer.MemoryCopy(bRow, cRow, rowBytes, rowBytes);
+                            else Buffer.MemoryCopy(cRow, bRow, rowBytes, rowBytes);
+                        }
+                    }
+            }
+        }
     }
 }

@@ -17,7 +17,7 @@ public static class FunlibAttributes
 
     /// <summary>
     /// Reads the attributes of an array of <paramref name="rank"/> dimensions; null when none of them is present.
-    /// <paramref name="legacyXyz"/>: the legacy "resolution"/"offset" pair is stored x first (N5 convention).
+    /// <paramref name="legacyXyz"/>: without "voxel_size", "resolution" and "offset" are stored x first (the N5 convention).
     /// </summary>
     public static SpatialInfo? Read(JsonObject? attrs, int rank, bool legacyXyz, string file)
     {
@@ -30,9 +30,10 @@ public static class FunlibAttributes
         var offset = JsonAttributes.Doubles(attrs["offset"], "offset", file);
         var units = JsonAttributes.Strings(attrs["units"], "units", file);
         if (names is null && types is null && voxel is null && offset is null && units is null) return null;
-        if (legacy && legacyXyz)
+        // Without the current "voxel_size", N5 lists ("resolution", "offset") follow the legacy x-first order.
+        if (legacyXyz && !JsonAttributes.Has(attrs, "voxel_size"))
         {
-            Array.Reverse(voxel!);
+            if (voxel is not null) Array.Reverse(voxel);
             if (offset is not null) Array.Reverse(offset);
         }
         CheckLength(names, rank, "axis_names", file);

@@ -50,9 +50,6 @@ internal sealed class N5Array : IChunkedArray
     public double FillValue => 0;
     public bool CanWrite { get; }
 
-    /// <summary>The codec blocks are written with (null: raw).</summary>
-    public IChunkCodec? Codec => _codec;
-
     public bool TryReadChunk(ReadOnlySpan<long> chunkIndex, Span<byte> destination)
     {
         Span<long> grid = stackalloc long[_layout.StoredRank];
@@ -150,7 +147,7 @@ internal sealed class N5Array : IChunkedArray
     public void Dispose() { }
 
     /// <summary>Block file of a stored (C-order) grid position: N5 names it fastest axis first, "x/y/z".</summary>
-    internal string BlockFile(ReadOnlySpan<long> grid)
+    private string BlockFile(ReadOnlySpan<long> grid)
     {
         var sb = new System.Text.StringBuilder(_dir.Length + 8 * grid.Length);
         sb.Append(_dir);

@@ -9,7 +9,7 @@ namespace EmAlign.Formats.N5;
 internal static class N5Compression
 {
     /// <summary>Compression types this build reads and writes.</summary>
-    public static IReadOnlyList<string> Types { get; } = ["raw", "gzip", "bzip2", "xz", "blosc"];
+    public static IReadOnlyList<string> Types { get; } = ["raw", "gzip", "bzip2", "xz", "blosc", "zstd"];
 
     /// <summary>The codec of a dataset's attributes; null for raw.</summary>
     public static IChunkCodec? FromAttributes(JsonObject attrs, string file)
@@ -38,6 +38,8 @@ internal static class N5Compression
                 "lzma" when Int("format", 1) == 1 => new XzCodec(Int("preset", 6)),
                 // n5-blosc's defaults, not numcodecs'.
                 "blosc" => new BloscCodec(JsonAttributes.String(o?["cname"], "compression cname", file) ?? "blosclz", Int("clevel", 6), Int("shuffle", 0), Int("blocksize", 0)),
+                // n5-zstandard: one or more standard frames; its other keys only tune the encoder.
+                "zstd" => new ZstdCodec(Int("level", 3)),
                 "lz4" => throw new InvalidVolumeException(
                     $"'{file}': compression 'lz4' (lz4-java LZ4Block streams) is not supported; expected one of {string.Join(", ", Types)}.", file),
                 _ => throw new InvalidVolumeException($"'{file}': compression '{type}' is not supported; expected one of {string.Join(", ", Types)}.", file),
@@ -57,6 +59,7 @@ internal static class N5Compression
         ZlibCodec z => new JsonObject { ["type"] = "gzip", ["level"] = z.Level, ["useZlib"] = true },
         Bzip2Codec bz => new JsonObject { ["type"] = "bzip2", ["blockSize"] = bz.Level },
         XzCodec x => new JsonObject { ["type"] = "xz", ["preset"] = x.Preset },
+        ZstdCodec zs => new JsonObject { ["type"] = "zstd", ["level"] = zs.Level },
         BloscCodec b => new JsonObject { ["type"] = "blosc", ["cname"] = b.Cname, ["clevel"] = b.Clevel, ["shuffle"] = b.Shuffle, ["blocksize"] = b.Blocksize, ["nthreads"] = 1 },
         Lz4Codec => throw new EmAlignException(
             "Codec 'lz4' cannot be stored in N5: N5's lz4 is lz4-java's LZ4Block stream, not numcodecs' framing; use gzip, bz2, xz or a blosc codec.", "codec"),

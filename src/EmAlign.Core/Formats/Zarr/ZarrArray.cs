@@ -111,7 +111,7 @@ internal sealed class ZarrArray : IChunkedArray
     public void Dispose() { }
 
     /// <summary>The file holding logical chunk <paramref name="chunkIndex"/>.</summary>
-    internal string ChunkFile(ReadOnlySpan<long> chunkIndex)
+    private string ChunkFile(ReadOnlySpan<long> chunkIndex)
     {
         Span<long> stored = stackalloc long[_layout.StoredRank];
         _layout.StoredChunkIndex(chunkIndex, stored);
