@@ -84,6 +84,69 @@ public class WebKnossosWriteTests
     }
 
     [Fact]
+    public void CompressedFilesKeepTheirOtherBlocksWhenPartlyRewritten()
+    {
+        using var tmp = new TempFolder();
+        long[] shape = [16, 16, 16];
+        var data = PatternData.Make(DataType.UInt16, shape);
+        var options = new VolumeCreateOptions { DataType = DataType.UInt16, Shape = shape, ChunkShape = [8, 8, 8], ShardShape = [16, 16, 16], Codec = "lz4hc" };
+        using (var v = VolumeFormats.Create("wkw", tmp["w"], options))
+            v.Write(0, Box3.FromSize(16, 16, 16), data);
+        using (var v = VolumeFormats.Open(tmp["w"], new VolumeOpenOptions { Writable = true, Cache = new ChunkCache(0) }))
+        {
+            v.Write(0, new Box3(8, 0, 8, 8, 8, 8), new byte[8 * 8 * 8 * 2]);   // one block of eight
+            v.Flush();
+        }
+        using var back = VolumeFormats.Open(tmp["w"]);
+        var read = back.Read<ushort>(0, Box3.FromSize(16, 16, 16));
+        var expected = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(data);
+        for (int z = 0; z < 16; z++)
+            for (int y = 0; y < 16; y++)
+                for (int x = 0; x < 16; x++)
+                    Assert.Equal(z >= 8 && y < 8 && x >= 8 ? 0 : expected[(z * 16 + y) * 16 + x], read[(z * 16 + y) * 16 + x]);
+    }
+
+    [Theory]
+    [InlineData("zarr3")]
+    [InlineData("wkw")]
+    public void MultiChannelLayersInterleaveChannelsAsWebKnossosDoes(string format)
+    {
+        using var tmp = new TempFolder();
+        long[] shape = [3, 4, 40, 50];
+        var data = PatternData.Make(DataType.UInt8, shape);
+        using var src = Memory(DataType.UInt8, shape, data, new VoxelSize(1, 1, 1));
+        WebKnossosLayers.Add(src, 0, null, tmp["ds"], new AddLayerOptions { Name = "rgb", DataFormat = format, Codec = "none", Mags = [new Mag(2, 2, 1)] });
+        var layer = WebKnossosDataset.Read(tmp["ds"]).Layer("rgb");
+        Assert.Equal(("uint24", 3), (layer.ElementClass, layer.Channels));
+        using var back = VolumeFormats.Open(tmp["ds"]);
+        Assert.Equal(3, back.Channels);
+        Assert.Equal(data, ZarrFixtureTests.ReadAll(back));
+        // Voxel (x 1, y 0, z 0): its three channels sit side by side right after voxel (0, 0, 0)'s.
+        var raw = format == "wkw" ? Head(tmp["ds/rgb/1/z0/y0/x0.wkw"], 64).AsSpan(16) : InnerChunk0(tmp["ds/rgb/1/c/0/0/0/0"]);
+        for (int c = 0; c < 3; c++) Assert.Equal(data[c * 4 * 40 * 50 + 1], raw[3 + c]);
+    }
+
+    /// <summary>The first bytes of a (large, sparse) raw WKW file.</summary>
+    private static byte[] Head(string file, int n)
+    {
+        using var f = File.OpenRead(file);
+        var b = new byte[n];
+        f.ReadExactly(b);
+        return b;
+    }
+
+    /// <summary>The bytes of the first inner chunk of an uncompressed shard (offset from the index at the end).</summary>
+    private static byte[] InnerChunk0(string shard)
+    {
+        var b = File.ReadAllBytes(shard);
+        int n = 32 * 32 * 1;   // inner chunks per [c, 1024, 1024, 32] shard: 32 x 32 x 1
+        var index = b.AsSpan(b.Length - 16 * n - 4);
+        long off = (long)System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(index);
+        long len = (long)System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(index[8..]);
+        return b.AsSpan((int)off, (int)len).ToArray();
+    }
+
+    [Fact]
     public void TruncatedAndMismatchedWkwFilesGetErrorsNamingThem()
     {
         using var tmp = new TempFolder();
