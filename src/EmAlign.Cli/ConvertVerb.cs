@@ -60,6 +60,8 @@ internal sealed class ConvertVerb : Verb
         int level = args.Int("--level", min: 0) ?? 0;
         // Every option is checked before the source is opened: bad usage is exit code 2 whatever the paths.
         var layerOptions = format == "webknossos" ? LayerOptions(args, codec, levels) : null;
+        if (args.Value("--shard") is not null && format is not ("zarr3" or "ome-zarr" or "wkw" or "webknossos"))
+            throw new UsageException($"--shard applies to zarr3, ome-zarr and wkw output, not {format}");
         var options = new CopyOptions
         {
             Format = format == "ome-zarr" ? "zarr3" : format,

@@ -74,8 +74,11 @@ public static class WebKnossosLayers
         var mag = options.Mag ?? MagAgainst(srcVoxel, scale, source.Path);
         scale ??= srcVoxel == VoxelSize.Unknown ? new VoxelSize(1, 1, 1) : srcVoxel with { X = srcVoxel.X / mag.X, Y = srcVoxel.Y / mag.Y, Z = srcVoxel.Z / mag.Z };
 
-        // The region's start in the source's mag-1 voxels is where it goes unless told otherwise.
-        var tl = options.TopLeft ?? (levelBox.X * srcMag.X, levelBox.Y * srcMag.Y, levelBox.Z * srcMag.Z);
+        // Unless told otherwise the region goes where it is: its first voxel, shifted by the source's offset (a layer
+        // opened from a dataset starts at its topLeft), counted in voxels of the written mag.
+        var at = source.VoxelSize == VoxelSize.Unknown ? (0L, 0L, 0L)
+            : ((long)Math.Round(source.Offset.X / srcVoxel.X), (long)Math.Round(source.Offset.Y / srcVoxel.Y), (long)Math.Round(source.Offset.Z / srcVoxel.Z));
+        var tl = options.TopLeft ?? ((levelBox.X + at.Item1) * mag.X, (levelBox.Y + at.Item2) * mag.Y, (levelBox.Z + at.Item3) * mag.Z);
         if (tl.X % mag.X != 0 || tl.Y % mag.Y != 0 || tl.Z % mag.Z != 0)
             throw new EmAlignException($"The layer's topLeft ({tl.X}, {tl.Y}, {tl.Z}) is not a multiple of its mag {mag}: WEBKNOSSOS addresses mag {mag} voxels from multiples of it.", "TopLeft");
         var box = new Box3(tl.X, tl.Y, tl.Z, levelBox.SizeX * mag.X, levelBox.SizeY * mag.Y, levelBox.SizeZ * mag.Z);

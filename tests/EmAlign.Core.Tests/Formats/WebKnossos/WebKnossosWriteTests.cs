@@ -313,6 +313,10 @@ public class WebKnossosWriteTests
             Assert.Equal(data, ZarrFixtureTests.ReadAll(v));
         }
 
+        // A layer copied from this one lands at the same place.
+        using (var v = VolumeFormats.Open(tmp["ds"]))
+            Assert.Equal(new Box3(64, 32, 0, 32, 32, 2), WebKnossosLayers.Add(v, 0, null, tmp["ds"], new AddLayerOptions { Name = "copy", Mags = [] }).BoundingBox);
+
         // A 2-2-1 mag makes the common grid 64 voxels in x and y: the volume then starts at (64, 0, 0).
         Pyramid.Downsample(tmp["ds"], new DownsampleOptions { Layer = "c", Mags = [new Mag(2, 2, 1)] });
         using var w = VolumeFormats.Open(tmp["ds"]);
