@@ -171,8 +171,10 @@ internal sealed class WkwArray : IChunkedArray
         lock (_gate) _pending.TryGetValue(file, out pending);
         if (pending is not null)
             lock (pending)
-                if (!pending.Closed && pending.Blocks[block] is { } enc)
+                if (!pending.Closed && pending.Offset[block] >= 0)
                 {
+                    var enc = new byte[pending.Length[block]];
+                    FileStore.ReadAt(pending.Spill!, pending.Offset[block], enc, pending.SpillFile);
                     DecodeBlock(enc, target, file, block);
                     return true;
                 }
@@ -285,9 +287,17 @@ internal sealed class WkwArray : IChunkedArray
 
     // ---- compressed files: written whole ----
 
-    private sealed class PendingFile(int count, int expected)
+    /// <summary>
+    /// A compressed file being written: its encoded blocks are appended to a spill file beside it as they arrive (so
+    /// memory holds no more than one block per writer), and laid out in Morton order when the file is closed.
+    /// </summary>
+    private sealed class PendingFile(string file, int count, int expected)
     {
-        public readonly byte[]?[] Blocks = new byte[count][];
+        public readonly string SpillFile = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(file)!, $".{System.IO.Path.GetFileName(file)}.{Guid.NewGuid():N}.blocks");
+        public SafeFileHandle? Spill;
+        public readonly long[] Offset = Enumerable.Repeat(-1L, count).ToArray();
+        public readonly int[] Length = new int[count];
+        public long Next;
         public int WrittenCount;
         public readonly int Expected = expected;
         public bool Closed;
@@ -301,17 +311,32 @@ internal sealed class WkwArray : IChunkedArray
             lock (_gate)
             {
                 if (!_pending.TryGetValue(file, out p))
-                    _pending[file] = p = new PendingFile(Header.BlockCount, BlocksInside(grid));
+                    _pending[file] = p = new PendingFile(file, Header.BlockCount, BlocksInside(grid));
             }
+            long at;
             lock (p)
             {
                 if (p.Closed) continue;
-                if (p.Blocks[block] is null) p.WrittenCount++;
-                p.Blocks[block] = encoded;
+                p.Spill ??= OpenSpill(p.SpillFile);
+                at = p.Next;
+                p.Next += encoded.Length;
+            }
+            RandomAccess.Write(p.Spill, encoded, at);
+            lock (p)
+            {
+                if (p.Offset[block] < 0) p.WrittenCount++;
+                p.Offset[block] = at;
+                p.Length[block] = encoded.Length;
                 if (p.WrittenCount == p.Expected) Close(file, p);
                 return;
             }
         }
+    }
+
+    private static SafeFileHandle OpenSpill(string path)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        return File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.DeleteOnClose);
     }
 
     /// <summary>Blocks of the file at <paramref name="grid"/> that overlap the array: a full write covers exactly these.</summary>
@@ -322,38 +347,61 @@ internal sealed class WkwArray : IChunkedArray
         return (int)(In(grid.X, Shape[^1]) * In(grid.Y, Shape[^2]) * In(grid.Z, Shape[^3]));
     }
 
-    /// <summary>Writes a compressed file (under its lock): header, jump table, every block in Morton order.</summary>
+    /// <summary>
+    /// Writes a compressed file (under its lock) into a temporary sibling, block by block in Morton order (new blocks
+    /// from the spill file, untouched ones from the old file, zero blocks where neither has one), then the header and
+    /// jump table at its start, and renames it into place.
+    /// </summary>
     private void Close(string file, PendingFile p)
     {
         int n = Header.BlockCount;
         var h = Header with { DataOffset = (ulong)(WkwHeader.Size + 8 * n) };
-        var parts = new List<ReadOnlyMemory<byte>>(n + 1);
         var head = new byte[WkwHeader.Size + 8 * n];
         h.Write(head);
-        parts.Add(head);
-        ulong end = h.DataOffset;
-        using (var old = p.WrittenCount < n ? FileStore.TryOpenRead(file) : null)
+        var temp = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(file)!, $".{System.IO.Path.GetFileName(file)}.{Guid.NewGuid():N}.partial");
+        try
         {
-            var oldIndex = old is null ? null : Index(file, old);
-            for (int b = 0; b < n; b++)
+            using (var output = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write))
+            using (var old = p.WrittenCount < n ? FileStore.TryOpenRead(file) : null)
             {
-                byte[] data;
-                if (p.Blocks[b] is { } written) data = written;
-                else if (oldIndex is not null)
+                var oldIndex = old is null ? null : Index(file, old);
+                long end = (long)h.DataOffset;
+                var buffer = new byte[Lz4Block.MaxEncodedLength(Header.BlockBytes)];
+                for (int b = 0; b < n; b++)
                 {
-                    var (off, len) = BlockRange(oldIndex, b, file);
-                    data = new byte[len];
-                    FileStore.ReadAt(old!, off, data, file);
+                    ReadOnlySpan<byte> data;
+                    if (p.Offset[b] >= 0)
+                    {
+                        FileStore.ReadAt(p.Spill!, p.Offset[b], buffer.AsSpan(0, p.Length[b]), p.SpillFile);
+                        data = buffer.AsSpan(0, p.Length[b]);
+                    }
+                    else if (oldIndex is not null)
+                    {
+                        var (off, len) = BlockRange(oldIndex, b, file);
+                        if (len > buffer.Length) buffer = new byte[len];
+                        FileStore.ReadAt(old!, off, buffer.AsSpan(0, len), file);
+                        data = buffer.AsSpan(0, len);
+                    }
+                    else data = _zeroBlock ??= Encode(new byte[Header.BlockBytes]);
+                    RandomAccess.Write(output, data, end);
+                    end += data.Length;
+                    System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(head.AsSpan(WkwHeader.Size + 8 * b), (ulong)end);
                 }
-                else data = _zeroBlock ??= Encode(new byte[Header.BlockBytes]);
-                end += (ulong)data.Length;
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(head.AsSpan(WkwHeader.Size + 8 * b), end);
-                parts.Add(data);
+                RandomAccess.Write(output, head, 0);
             }
+            File.Move(temp, file, overwrite: true);
         }
-        FileStore.WriteAtomic(file, parts);
-        _files.TryRemove(file, out _);
-        p.Closed = true;
-        lock (_gate) _pending.Remove(file);
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+        finally
+        {
+            p.Spill?.Dispose();
+            p.Closed = true;
+            _files.TryRemove(file, out _);
+            lock (_gate) _pending.Remove(file);
+        }
     }
 }

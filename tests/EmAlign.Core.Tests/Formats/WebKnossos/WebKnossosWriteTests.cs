@@ -54,6 +54,7 @@ public class WebKnossosWriteTests
         }))
             v.Write(0, box, data);
         Assert.Equal(3 * 2 * 1, Directory.GetFiles(tmp["w"], "x*.wkw", SearchOption.AllDirectories).Length);
+        Assert.Empty(Directory.GetFiles(tmp["w"], ".*", SearchOption.AllDirectories));   // no spill or partial files left
         var file = File.ReadAllBytes(tmp["w/z0/y0/x0.wkw"]);
         var header = WkwHeader.Parse(file, "x0.wkw");
         Assert.Equal(codec == "none" ? WkwBlockType.Raw : codec == "lz4" ? WkwBlockType.Lz4 : WkwBlockType.Lz4HC, header.BlockType);
