@@ -12,7 +12,7 @@
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('EmAlign.Format.ps1xml')
     TypesToProcess       = @()
-    CmdletsToExport      = @('Get-EmVolume', 'New-EmVolume', 'Export-EmVolume', 'Find-DataBoundingBox', 'Measure-FlowField', 'Repair-FlowField',
+    CmdletsToExport      = @('Get-EmVolume', 'New-EmVolume', 'Export-EmVolume', 'Export-EmPyramid', 'Find-DataBoundingBox', 'Measure-FlowField', 'Repair-FlowField',
         'Merge-FlowField', 'Invoke-MeshRelaxation', 'Export-WarpedVolume', 'Measure-EmAlignment', 'Export-EmAlignmentState', 'Import-EmAlignmentState',
         'Invoke-RansacAffine')
     FunctionsToExport    = @()

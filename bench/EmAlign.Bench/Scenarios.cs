@@ -11,6 +11,10 @@ internal static partial class Scenarios
     {
         ["zarr2-io"] = Zarr2Io,
         ["tiff-read"] = TiffRead,
+        ["zarr3-sharded-write"] = Zarr3ShardedWrite,
+        ["blosc-zstd-read"] = BloscZstdRead,
+        ["downsample"] = Downsample,
+        ["zstd-decode"] = ZstdDecode,
         ["convert-memory"] = ConvertMemory,
         ["align-elastic"] = AlignElastic,
         ["features-global"] = FeaturesGlobal,

@@ -10,7 +10,7 @@ namespace EmAlign.Cli;
 public static class CommandLine
 {
     private static readonly Verb[] Verbs =
-        [new InfoVerb(), new ConvertVerb(), new BboxVerb(), new FlowVerb(), new AlignElasticVerb(), new AffineVerb(), new WarpVerb(), new DemoVerb()];
+        [new InfoVerb(), new ConvertVerb(), new DownsampleVerb(), new BboxVerb(), new FlowVerb(), new AlignElasticVerb(), new AffineVerb(), new WarpVerb(), new DemoVerb()];
 
     /// <summary>The version as --version prints it (the build's informational version without source metadata).</summary>
     public static string Version { get; } =

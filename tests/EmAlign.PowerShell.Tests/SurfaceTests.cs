@@ -31,7 +31,7 @@ public class SurfaceTests
         Assert.True(ApprovedVerbs.Count > 90, "reading the approved verbs failed");
         Assert.Equal(
             [
-                "Export-EmAlignmentState", "Export-EmVolume", "Export-WarpedVolume", "Find-DataBoundingBox", "Get-EmVolume", "Import-EmAlignmentState",
+                "Export-EmAlignmentState", "Export-EmPyramid", "Export-EmVolume", "Export-WarpedVolume", "Find-DataBoundingBox", "Get-EmVolume", "Import-EmAlignmentState",
                 "Invoke-MeshRelaxation", "Invoke-RansacAffine", "Measure-EmAlignment", "Measure-FlowField", "Merge-FlowField", "New-EmVolume", "Repair-FlowField",
             ],
             CmdletReader.All.Select(c => c.Name).Order(StringComparer.Ordinal));
@@ -135,7 +135,7 @@ public class SurfaceTests
                 Assert.All(input.Sets, s => Assert.True(s.ByValue && s.Mandatory, $"{c.Name}: -{input.Name} is mandatory pipeline input"));
         Assert.Equal(
             [
-                "Export-EmAlignmentState", "Export-EmVolume", "Export-WarpedVolume", "Find-DataBoundingBox", "Invoke-MeshRelaxation", "Measure-EmAlignment",
+                "Export-EmAlignmentState", "Export-EmPyramid", "Export-EmVolume", "Export-WarpedVolume", "Find-DataBoundingBox", "Invoke-MeshRelaxation", "Measure-EmAlignment",
                 "Measure-FlowField", "Merge-FlowField", "Repair-FlowField",
             ],
             CmdletReader.All.Where(c => c.Parameters.Any(p => p.Name == "InputObject")).Select(c => c.Name).Order(StringComparer.Ordinal));

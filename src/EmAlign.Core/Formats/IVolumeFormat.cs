@@ -46,6 +46,12 @@ public sealed record VolumeCreateOptions
     /// <summary>Chunk shape in C order (same rank as <see cref="Shape"/>); null lets the format choose.</summary>
     public IReadOnlyList<int>? ChunkShape { get; init; }
 
+    /// <summary>
+    /// Shard shape in C order (same rank as <see cref="Shape"/>, each a multiple of the chunk shape) for formats that
+    /// group chunks into shard files (Zarr v3 sharding_indexed, WKW files); null: the format's default.
+    /// </summary>
+    public IReadOnlyList<int>? ShardShape { get; init; }
+
     /// <summary>Codec name as the CLI spells it: none, zlib, gzip, lz4, bz2, xz, blosc-lz4, blosc-lz4hc, blosc-zlib, blosc-blosclz.</summary>
     public string Codec { get; init; } = "none";
 

@@ -24,6 +24,21 @@ public sealed record CopyOptions
     /// </summary>
     public IReadOnlyList<int>? ChunkShape { get; init; }
 
+    /// <summary>
+    /// Destination shard shape in C order, like <see cref="ChunkShape"/> (Zarr v3 sharding, WKW file size); null: the
+    /// format's default (no sharding for zarr3).
+    /// </summary>
+    public IReadOnlyList<int>? ShardShape { get; init; }
+
+    /// <summary>
+    /// Coarser levels to compute into the output (mags relative to the copied level), for formats that hold pyramids;
+    /// they are downsampled from the copy before the output is renamed into place.
+    /// </summary>
+    public IReadOnlyList<Mag> ExtraMags { get; init; } = [];
+
+    /// <summary>Filter for <see cref="ExtraMags"/>.</summary>
+    public DownsampleFilter Filter { get; init; } = DownsampleFilter.Mean;
+
     /// <summary>Region to copy in mag-1 voxels; null copies the whole volume. It is clipped to the volume.</summary>
     public Box3? Box { get; init; }
 
@@ -78,6 +93,8 @@ public static class VolumeCopier
                 ? [source.Channels, levelBox.SizeZ, levelBox.SizeY, levelBox.SizeX]
                 : [levelBox.SizeZ, levelBox.SizeY, levelBox.SizeX],
             ChunkShape = ChunkShapeFor(options.ChunkShape, source),
+            ShardShape = options.ShardShape is null ? null : ChunkShapeFor(options.ShardShape, source),
+            ExtraMags = options.ExtraMags,
             Codec = options.Codec,
             Level = options.CodecLevel,
             // The output's voxel (0,0,0) is the region's first voxel at this level.
@@ -95,6 +112,7 @@ public static class VolumeCopier
                 var chunk = output.Levels[0].ChunkSize;
                 var blocks = PlanBlocks(levelBox.SizeX, levelBox.SizeY, levelBox.SizeZ, chunk, source.BlockBytes(Box3.FromSize(1, 1, 1)), options.MaxBlockBytes);
                 CopyBlocks(source, options.Level, levelBox, output, blocks, $"Copying {view.Path} to {destination}", progress, ct);
+                if (output.Levels.Count > 1) PyramidBuilder.Fill(output, [.. Enumerable.Range(1, output.Levels.Count - 1)], options.Filter, progress, ct);
                 output.Flush();
             }
             ct.ThrowIfCancellationRequested();

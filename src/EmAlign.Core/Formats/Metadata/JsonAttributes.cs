@@ -46,6 +46,10 @@ internal static class JsonAttributes
         throw new InvalidVolumeException($"'{file}': {what} is {node.ToJsonString()}; expected a number.", file);
     }
 
+    public static bool Bool(JsonNode node, string what, string file) =>
+        node is JsonValue v && v.TryGetValue<bool>(out var b) ? b
+        : throw new InvalidVolumeException($"'{file}': {what} is {node.ToJsonString()}; expected true or false.", file);
+
     public static long Long(JsonNode? node, string what, string file)
     {
         if (node is JsonValue v)

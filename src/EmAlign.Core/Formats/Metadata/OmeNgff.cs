@@ -158,13 +158,37 @@ public static class OmeNgff
     /// </summary>
     public static JsonArray Write04(string name, IReadOnlyList<AxisRole> roles, VoxelSize voxelSize, (double X, double Y, double Z) offset, IReadOnlyList<(string Path, Mag Mag)> levels)
     {
+        return [Entry("0.4", name, roles, voxelSize, offset, levels)];
+    }
+
+    /// <summary>
+    /// The OME-NGFF 0.5 "ome" attribute of a Zarr v3 image group: {"version": "0.5", "multiscales": [...]}, with the
+    /// same entry as <see cref="Write04"/> but the version stated once, outside the entry. The arrays must carry
+    /// dimension_names equal to the axis names (see <see cref="AxisNames"/>).
+    /// </summary>
+    public static JsonObject Write05(string name, IReadOnlyList<AxisRole> roles, VoxelSize voxelSize, (double X, double Y, double Z) offset, IReadOnlyList<(string Path, Mag Mag)> levels) =>
+        new() { ["version"] = "0.5", ["multiscales"] = new JsonArray { Entry(null, name, roles, voxelSize, offset, levels) } };
+
+    /// <summary>
+    /// The name a volume at <paramref name="path"/> goes by in metadata: its folder name without extension, and without
+    /// the ".partial-XXXXXXXX" a copy is built under before it is renamed into place.
+    /// </summary>
+    public static string NameOf(string path) =>
+        System.Text.RegularExpressions.Regex.Replace(System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(path)), @"(\.partial-[0-9a-f]{8})?(\.[A-Za-z0-9]+)?$", "");
+
+    /// <summary>The axis names the writers use for <paramref name="roles"/>: c, z, y, x.</summary>
+    public static string[] AxisNames(IReadOnlyList<AxisRole> roles) =>
+        [.. roles.Select(r => r switch { AxisRole.Channel => "c", AxisRole.Z => "z", AxisRole.Y => "y", _ => "x" })];
+
+    private static JsonObject Entry(string? version, string name, IReadOnlyList<AxisRole> roles, VoxelSize voxelSize, (double X, double Y, double Z) offset, IReadOnlyList<(string Path, Mag Mag)> levels)
+    {
         bool known = voxelSize.Unit != VoxelSize.Unknown.Unit;
         var axes = new JsonArray();
         foreach (var r in roles)
         {
             var a = new JsonObject
             {
-                ["name"] = r switch { AxisRole.Channel => "c", AxisRole.Z => "z", AxisRole.Y => "y", _ => "x" },
+                ["name"] = AxisNames([r])[0],
                 ["type"] = r == AxisRole.Channel ? "channel" : "space",
             };
             if (r != AxisRole.Channel && known) a["unit"] = Units.Canonical(voxelSize.Unit);
@@ -183,7 +207,12 @@ public static class OmeNgff
             }
             datasets.Add(new JsonObject { ["path"] = path, ["coordinateTransformations"] = transforms });
         }
-        return [new JsonObject { ["version"] = "0.4", ["name"] = name, ["axes"] = axes, ["datasets"] = datasets }];
+        var entry = new JsonObject();
+        if (version is not null) entry["version"] = version;
+        entry["name"] = name;
+        entry["axes"] = axes;
+        entry["datasets"] = datasets;
+        return entry;
     }
 
     /// <summary>Rejects paths that could leave the group: absolute, empty segments, "." or "..", backslashes.</summary>

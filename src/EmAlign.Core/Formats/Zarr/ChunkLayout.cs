@@ -16,21 +16,39 @@ internal sealed class ChunkLayout
     private readonly long[] _storedStride;  // per logical axis: element stride inside a stored chunk
 
     public ChunkLayout(IReadOnlyList<long> storedShape, IReadOnlyList<int> storedChunks, IReadOnlyList<AxisRole> roles, bool fortranOrder, int elementSize, string source)
+        : this(storedShape, storedChunks, roles, MemoryOrder(roles.Count, fortranOrder), elementSize, source)
+    {
+    }
+
+    /// <summary>
+    /// A layout whose chunk bytes list the stored axes in <paramref name="memoryOrder"/> (slowest first): C order is
+    /// 0, 1, ..., n-1, F order its reverse, a Zarr v3 transpose codec's "order" any permutation.
+    /// </summary>
+    /// <param name="squeezeUnitChannel">
+    /// Leave a channel axis of size 1 (one channel, chunks of one) out of the logical shape, so a single-channel
+    /// array stored as (c, x, y, z) (WEBKNOSSOS) is the (z, y, x) volume it holds.
+    /// </param>
+    public ChunkLayout(IReadOnlyList<long> storedShape, IReadOnlyList<int> storedChunks, IReadOnlyList<AxisRole> roles, IReadOnlyList<int> memoryOrder, int elementSize, string source,
+        bool squeezeUnitChannel = false)
     {
         AxisRoles.Validate(roles, source);
         if (storedShape.Count != roles.Count || storedChunks.Count != roles.Count)
             throw new InvalidVolumeException($"'{source}': shape has {storedShape.Count} and chunks {storedChunks.Count} entries for {roles.Count} axes.", source);
         StoredRank = roles.Count;
         ElementSize = elementSize;
-        AxisRole[] logical = roles.Contains(AxisRole.Channel) ? [AxisRole.Channel, AxisRole.Z, AxisRole.Y, AxisRole.X] : [AxisRole.Z, AxisRole.Y, AxisRole.X];
         var roleList = roles.ToList();
+        int channel = roleList.IndexOf(AxisRole.Channel);
+        bool squeeze = squeezeUnitChannel && channel >= 0 && storedShape[channel] == 1 && storedChunks[channel] == 1;
+        AxisRole[] logical = channel >= 0 && !squeeze ? [AxisRole.Channel, AxisRole.Z, AxisRole.Y, AxisRole.X] : [AxisRole.Z, AxisRole.Y, AxisRole.X];
         _storedAxisOf = [.. logical.Select(r => roleList.IndexOf(r))];
 
         var storedStride = new long[StoredRank];
         long acc = 1;
+        if (memoryOrder.Count != StoredRank || memoryOrder.Distinct().Count() != StoredRank || memoryOrder.Any(a => a < 0 || a >= StoredRank))
+            throw new InvalidVolumeException($"'{source}': axis order [{string.Join(", ", memoryOrder)}] is not a permutation of the {StoredRank} axes.", source);
         for (int k = 0; k < StoredRank; k++)
         {
-            int s = fortranOrder ? k : StoredRank - 1 - k;
+            int s = memoryOrder[StoredRank - 1 - k];
             if (storedChunks[s] < 1 || storedShape[s] < 0)
                 throw new InvalidVolumeException($"'{source}': shape [{string.Join(", ", storedShape)}] with chunks [{string.Join(", ", storedChunks)}]; expected sizes >= 0 and chunk sizes >= 1.", source);
             storedStride[s] = acc;
@@ -53,6 +71,9 @@ internal sealed class ChunkLayout
         }
     }
 
+    private static int[] MemoryOrder(int rank, bool fortranOrder) =>
+        [.. Enumerable.Range(0, rank).Select(i => fortranOrder ? rank - 1 - i : i)];
+
     /// <summary>Logical shape: (z, y, x) or (c, z, y, x).</summary>
     public long[] Shape { get; }
 
@@ -72,6 +93,7 @@ internal sealed class ChunkLayout
     /// <summary>The stored grid position of logical chunk <paramref name="logical"/>.</summary>
     public void StoredChunkIndex(ReadOnlySpan<long> logical, Span<long> stored)
     {
+        stored.Clear(); // stored axes without a logical one (a squeezed channel) are index 0
         for (int l = 0; l < _storedAxisOf.Length; l++)
             if (_storedAxisOf[l] >= 0) stored[_storedAxisOf[l]] = logical[l];
     }

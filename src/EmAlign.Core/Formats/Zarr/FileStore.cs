@@ -75,6 +75,45 @@ internal static class FileStore
         }
     }
 
+    /// <summary>Writes the concatenation of <paramref name="parts"/> as <paramref name="file"/>, atomically (shards, WKW files).</summary>
+    public static void WriteAtomic(string file, IReadOnlyList<ReadOnlyMemory<byte>> parts)
+    {
+        var dir = Path.GetDirectoryName(file)!;
+        var temp = Path.Combine(dir, $".{Path.GetFileName(file)}.{Guid.NewGuid():N}.partial");
+        SafeFileHandle handle;
+        try { handle = OpenNew(temp); }
+        catch (IOException e) when (e is DirectoryNotFoundException or FileNotFoundException)
+        {
+            Directory.CreateDirectory(dir);
+            handle = OpenNew(temp);
+        }
+        try
+        {
+            using (handle) RandomAccess.Write(handle, parts, 0);
+            File.Move(temp, file, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Opens <paramref name="file"/> for reading (shared with writers that replace it by rename); null when it does not exist.</summary>
+    public static SafeFileHandle? TryOpenRead(string file) => TryOpen(file);
+
+    /// <summary>Reads exactly destination.Length bytes at <paramref name="offset"/>; a short file is damaged data.</summary>
+    public static void ReadAt(SafeFileHandle handle, long offset, Span<byte> destination, string file)
+    {
+        int total = 0;
+        while (total < destination.Length)
+        {
+            int n = RandomAccess.Read(handle, destination[total..], offset + total);
+            if (n == 0) throw new CorruptDataException($"'{file}' ends before byte {offset + destination.Length} (read {total} of {destination.Length} bytes at offset {offset}); the file is truncated.", file);
+            total += n;
+        }
+    }
+
     /// <summary>Deletes <paramref name="dir"/> and everything in it, if it exists.</summary>
     public static void DeleteTree(string dir)
     {

@@ -74,7 +74,7 @@ internal sealed record ZarrArrayMetadata(
     /// <summary>A fill value as zarr-python would hold it (any NaN becomes numpy's NaN).</summary>
     public static double CanonicalFill(double fill) => double.IsNaN(fill) ? PositiveNaN : fill;
 
-    private static double ParseFill(JsonNode? node, DataType type, string file)
+    internal static double ParseFill(JsonNode? node, DataType type, string file)
     {
         if (node is null) return 0;
         if (node is JsonValue v)
@@ -95,7 +95,7 @@ internal sealed record ZarrArrayMetadata(
         throw new InvalidVolumeException($"'{file}': fill_value {node.ToJsonString()} does not fit dtype {type.Name()}; expected a number{(type.IsFloat() ? ", \"NaN\", \"Infinity\" or \"-Infinity\"" : "")} or null.", file);
     }
 
-    private static JsonNode FillJson(double v, DataType type)
+    internal static JsonNode FillJson(double v, DataType type)
     {
         if (double.IsNaN(v)) return "NaN";
         if (double.IsPositiveInfinity(v)) return "Infinity";
