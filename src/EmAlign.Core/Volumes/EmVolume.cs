@@ -83,6 +83,13 @@ public sealed class EmVolume : IDisposable
                 ForEachChunk(arr, inside, (chunk, lin, region) =>
                 {
                     var block = new Span<byte>((void*)dst, (int)need);
+                    if (MapsContiguously(arr, chunk, region, box))
+                    {
+                        // The chunk's bytes are one stretch of the block (e.g. a whole TIFF page): decode in place.
+                        var target = block.Slice((int)((region.Z - box.Z) * box.SizeX * box.SizeY * arr.DataType.Size()), chunkBytes);
+                        if (!arr.TryReadChunk(chunk, target)) VoxelFill.Fill(target, arr.DataType, arr.FillValue);
+                        return;
+                    }
                     // A chunk wholly inside the box is a bulk read: decode into a pooled buffer and leave the
                     // cache to chunks that are read piecewise (and so likely again).
                     if (region == ChunkBoxInArray(arr, chunk) && !Cache.TryGet(arr, lin, out _))
@@ -212,6 +219,18 @@ public sealed class EmVolume : IDisposable
         if (!arr.TryReadChunk(chunk, data)) VoxelFill.Fill(data, arr.DataType, arr.FillValue);
         Cache.Put(arr, lin, data);
         return data;
+    }
+
+    /// <summary>
+    /// True when a chunk without channel axis lies whole inside the block and spans the block's full x and y extent,
+    /// so its C-order bytes are exactly one contiguous stretch of the block.
+    /// </summary>
+    private static bool MapsContiguously(IChunkedArray arr, long[] chunk, Box3 region, Box3 block)
+    {
+        var cs = arr.ChunkShape;
+        return arr.Shape.Count == 3 && region.SizeX == cs[2] && region.SizeY == cs[1] && region.SizeZ == cs[0]
+            && region.X == block.X && region.SizeX == block.SizeX && region.Y == block.Y && region.SizeY == block.SizeY
+            && region == ChunkBoxInArray(arr, chunk);
     }
 
     /// <summary>True when <paramref name="region"/> covers every voxel of its chunk (no part of the chunk lies beyond the array edge).</summary>

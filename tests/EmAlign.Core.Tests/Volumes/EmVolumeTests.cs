@@ -25,6 +25,19 @@ public class EmVolumeTests
     }
 
     [Fact]
+    public void WholePlaneChunksReadInPlaceIncludingMissingOnes()
+    {
+        // Chunks spanning the full x and y extent are decoded straight into the block.
+        using var v = Make([4, 8, 16], [1, 8, 16], DataType.UInt16);
+        var plane = Enumerable.Range(0, 128).Select(i => (ushort)(i + 1)).ToArray();
+        v.Write<ushort>(0, new Box3(0, 0, 2, 16, 8, 1), plane);
+        var r = v.Read<ushort>(0, new Box3(0, 0, 1, 16, 8, 3));
+        Assert.All(r[..128], x => Assert.Equal(0, x));
+        Assert.Equal(plane, r[128..256]);
+        Assert.All(r[256..], x => Assert.Equal(0, x));
+    }
+
+    [Fact]
     public void OutsideTheArrayReadsFillAndPartialWritesMerge()
     {
         using var v = Make([4, 10, 10], [2, 4, 4], DataType.UInt8);
