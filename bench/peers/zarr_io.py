@@ -8,7 +8,7 @@ stack = np.stack([tifffile.imread(f) for f in sorted(glob.glob(src + "/*.tif"))]
 comp = None if codec == "none" else Blosc(cname="lz4", clevel=5, shuffle=Blosc.SHUFFLE)
 mb = stack.nbytes / 1e6
 best_w = best_r = 1e9
-for i in range(5):
+for i in range(10):
     shutil.rmtree(out, ignore_errors=True)
     t = time.perf_counter()
     z = zarr.open(out, mode="w", shape=stack.shape, chunks=(20, 256, 256), dtype=stack.dtype, compressor=comp)
