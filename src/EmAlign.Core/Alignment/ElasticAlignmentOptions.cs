@@ -44,9 +44,6 @@ public sealed record ElasticAlignmentOptions
 
     public WarpInterpolation Interpolation { get; init; } = WarpInterpolation.Lanczos4;
 
-    /// <summary>Residual (95th percentile, working-level pixels) above which a section is flagged.</summary>
-    public double MaxResidual { get; init; } = 2;
-
     /// <summary>Checks the settings; throws <see cref="Diagnostics.EmAlignException"/> naming the parameter.</summary>
     public void Validate()
     {

@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
-using System.Runtime.InteropServices;
 using EmAlign.Codecs;
 using EmAlign.Diagnostics;
 using EmAlign.Volumes;
@@ -259,19 +257,8 @@ internal sealed record TiffPage
             TiffPredictor.UndoFloatingPoint(block, rowSamples, bps);
             return;
         }
-        if (BigEndian && bps > 1) SwapBytes(block, bps);
+        if (BigEndian && bps > 1) Zarr.Endian.Swap(block, bps);
         if (Predictor == 2) TiffPredictor.UndoHorizontal(block, rowSamples, bps);
-    }
-
-    /// <summary>Reverses the byte order of every <paramref name="elementSize"/>-byte value in place (vectorised by the BCL).</summary>
-    public static void SwapBytes(Span<byte> data, int elementSize)
-    {
-        switch (elementSize)
-        {
-            case 2: { var v = MemoryMarshal.Cast<byte, ushort>(data); BinaryPrimitives.ReverseEndianness(v, v); break; }
-            case 4: { var v = MemoryMarshal.Cast<byte, uint>(data); BinaryPrimitives.ReverseEndianness(v, v); break; }
-            case 8: { var v = MemoryMarshal.Cast<byte, ulong>(data); BinaryPrimitives.ReverseEndianness(v, v); break; }
-        }
     }
 
     private void ReadAt(SafeFileHandle file, string path, long offset, Span<byte> target, int block, string kind)

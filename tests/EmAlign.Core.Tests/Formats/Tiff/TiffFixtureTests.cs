@@ -51,7 +51,7 @@ public class TiffFixtureTests
         var bytes = new byte[v.BlockBytes(v.Bounds)];
         v.Read(0, v.Bounds, bytes);
         // The manifest hashes big-endian bytes for '>' dtypes; we hold native little-endian ones.
-        if (bigEndian) EmAlign.Formats.Tiff.TiffPage.SwapBytes(bytes, type.Size());
+        if (bigEndian) EmAlign.Formats.Zarr.Endian.Swap(bytes, type.Size());
         Assert.Equal(entry.GetProperty("sha256").GetString(), TiffTestData.Sha256(bytes));
 
         if (entry.TryGetProperty("voxel_size_um", out var vs))
