@@ -175,6 +175,29 @@ internal sealed class Zarr3Array : IChunkedArray
         public readonly int Expected = expected;
         public long Next = start;
         public bool Closed;
+        public long Reserved;
+
+        // Reservations of all open shards together stay under this, so writing many shards at once (z slabs
+        // across large sections) never holds more than this much disk beyond what the data needs.
+        private const long ReservationBudget = 1L << 30;
+        private static long s_reserved;
+
+        /// <summary>Takes up to <paramref name="bytes"/> from the process-wide budget; returns what was granted (all or nothing).</summary>
+        public long Reserve(long bytes)
+        {
+            if (Interlocked.Add(ref s_reserved, bytes) > ReservationBudget)
+            {
+                Interlocked.Add(ref s_reserved, -bytes);
+                return 0;
+            }
+            return Reserved = bytes;
+        }
+
+        public void Release()
+        {
+            if (Reserved > 0) Interlocked.Add(ref s_reserved, -Reserved);
+            Reserved = 0;
+        }
     }
 
     private (long Key, int Slot, long[] Shard) Locate(ReadOnlySpan<long> stored)
@@ -274,7 +297,7 @@ internal sealed class Zarr3Array : IChunkedArray
             lock (p)
             {
                 if (p.Closed) continue; // completed meanwhile: its file is written, start a new one over it
-                if (!fill && p.Handle is null) p.Handle = OpenTemp(p.TempFile);
+                if (!fill && p.Handle is null) p.Handle = OpenTemp(p.TempFile, p.Reserve(PreallocationHint(p)));
                 offset = p.Next;
                 p.Next += fill ? 0 : encoded.Length;
             }
@@ -291,12 +314,36 @@ internal sealed class Zarr3Array : IChunkedArray
         }
     }
 
-    private static Microsoft.Win32.SafeHandles.SafeFileHandle OpenTemp(string path)
+    /// <summary>
+    /// Bytes to reserve for a shard's temporary file: the inner chunks it expects at their unencoded size (an upper
+    /// bound but for incompressible data under a compressor), and the index.
+    /// </summary>
+    private long PreallocationHint(PendingShard p) => (long)p.Expected * _layout.ChunkBytes + _sharding!.IndexBytes;
+
+    /// <summary>
+    /// Opens a shard's temporary file. Space is reserved up front (fallocate, size unchanged) because on ext4
+    /// parallel positional writes into reserved blocks run about 3x faster than writes that extend the file;
+    /// the unused reservation is released when the shard is closed. No space for it: opened without.
+    /// </summary>
+    private static Microsoft.Win32.SafeHandles.SafeFileHandle OpenTemp(string path, long preallocate = 0)
     {
-        try { return File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read); }
+        try { return Open(); }
         catch (IOException e) when (e is DirectoryNotFoundException or FileNotFoundException)
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+            return Open();
+        }
+
+        Microsoft.Win32.SafeHandles.SafeFileHandle Open()
+        {
+            if (preallocate > 0)
+            {
+                try { return File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, FileOptions.None, preallocate); }
+                catch (IOException e) when (e is not DirectoryNotFoundException and not FileNotFoundException)
+                {
+                    if (File.Exists(path)) File.Delete(path);
+                }
+            }
             return File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
         }
     }
@@ -343,6 +390,8 @@ internal sealed class Zarr3Array : IChunkedArray
                 var indexBytes = new byte[sh.IndexBytes];
                 sh.WriteIndex(index, indexBytes);
                 RandomAccess.Write(p.Handle!, indexBytes, sh.IndexAtStart ? 0 : p.Next);
+                // Releases what was reserved beyond the data (the length is already right, the blocks are not).
+                if (p.Reserved > 0) RandomAccess.SetLength(p.Handle!, sh.IndexAtStart ? p.Next : p.Next + sh.IndexBytes);
                 p.Handle!.Dispose();
                 File.Move(p.TempFile, p.File, overwrite: true);
                 _indexes[key] = index;
@@ -365,6 +414,7 @@ internal sealed class Zarr3Array : IChunkedArray
         finally
         {
             p.Closed = true;
+            p.Release();
             lock (_gate) _pending.Remove(key);
         }
     }

@@ -82,6 +82,29 @@ public class Zarr3Tests
     }
 
     [Fact]
+    public void ShardFilesKeepNoReservedSpaceBeyondTheirData()
+    {
+        // Shards are written into space reserved for the unencoded chunks; a compressed shard must give back the rest.
+        if (!OperatingSystem.IsLinux()) return;
+        using var tmp = new TempFolder();
+        long[] shape = [4, 256, 256];
+        var data = new byte[4 * 256 * 256];
+        for (int i = 0; i < data.Length; i++) data[i] = (byte)(i / 4096 % 3 + 1);
+        using (var v = VolumeFormats.Create("zarr3", tmp["c.zarr"], Options(DataType.UInt8, shape, [4, 64, 64], "zstd", [4, 256, 256])))
+            v.Write(0, Box3.FromSize(256, 256, 4), data);
+        string file = tmp["c.zarr/c/0/0/0"];
+        long length = new FileInfo(file).Length;
+        Assert.True(length < data.Length / 20, $"the shard is {length} bytes; compressed it should be far below {data.Length}");
+        using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%b %B", file]) { RedirectStandardOutput = true })!;
+        var parts = stat.StandardOutput.ReadToEnd().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        stat.WaitForExit();
+        long allocated = long.Parse(parts[0]) * long.Parse(parts[1]);
+        Assert.True(allocated <= length + 64 * 1024, $"the shard holds {allocated} bytes of disk for {length} bytes of data");
+        using var back = VolumeFormats.Open(tmp["c.zarr"]);
+        Assert.Equal(data, ZarrFixtureTests.ReadAll(back));
+    }
+
+    [Fact]
     public void IndexAtTheStartIsReadAndKeptOnRewrite()
     {
         using var tmp = new TempFolder();
