@@ -17,6 +17,7 @@ internal static partial class Scenarios
         ["zstd-decode"] = ZstdDecode,
         ["convert-memory"] = ConvertMemory,
         ["align-elastic"] = AlignElastic,
+        ["align-memory"] = AlignMemory,
         ["features-global"] = FeaturesGlobal,
         ["features-piecewise"] = FeaturesPiecewise,
     };

@@ -26,7 +26,7 @@ public sealed record RenderOptions
 
     public bool Force { get; init; }
 
-    /// <summary>Residual (95th percentile, working-level pixels) above which a section is flagged.</summary>
+    /// <summary>Residual (95th percentile, working-level pixels) above which a section that also stands out from its stack is flagged (see <see cref="MeshSolution.ResidualOutlierFactor"/>).</summary>
     public double MaxResidual { get; init; } = MeshSolution.DefaultMaxResidual;
 
     /// <summary>Fraction of flow vectors (relative to the median section) below which a section is flagged.</summary>

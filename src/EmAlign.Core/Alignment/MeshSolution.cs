@@ -42,19 +42,28 @@ public sealed class MeshSolution : IAlignmentState
     /// <summary>Neighbour NCC before alignment, carried from the flows for the quality report.</summary>
     public IReadOnlyList<double> NccBefore { get; }
 
-    /// <summary>Default of the p95 residual (working-level pixels) above which a section is flagged "large-residual".</summary>
+    /// <summary>Default of the p95 residual (working-level pixels) above which a section may be flagged "large-residual".</summary>
     public const double DefaultMaxResidual = 2;
+
+    /// <summary>
+    /// A section is flagged "large-residual" only when its p95 residual is also this many times the stack's median p95:
+    /// on real EM every section's mesh departs from its noisy flows by a few pixels (p95 3-5 px on the ssTEM stack),
+    /// and a flag on every section would hide the one that failed.
+    /// </summary>
+    public const double ResidualOutlierFactor = 3;
 
     /// <summary>Default fraction of the median section's flow vectors below which a section is flagged "few-flow-vectors".</summary>
     public const double DefaultMinValidFraction = 0.25;
 
     private int? _medianVectors;
+    private double? _medianP95;
 
     /// <summary>
     /// The quality of section <paramref name="z"/> as the solve leaves it: flow vectors, residuals (working-level pixels),
     /// neighbour NCC before alignment and <paramref name="nccAfter"/> (NaN when not rendered), and a status:
     /// "reference" (section 0), "few-flow-vectors" (fewer than <paramref name="minValidFraction"/> of the median section's
-    /// vectors), "large-residual" (p95 above <paramref name="maxResidual"/>), "ok-skipped-previous" (aligned to a section
+    /// vectors), "large-residual" (p95 above <paramref name="maxResidual"/> and above <see cref="ResidualOutlierFactor"/>
+    /// times the stack's median p95), "ok-skipped-previous" (aligned to a section
     /// further back, its predecessor being unusable) or "ok".
     /// </summary>
     public SectionQuality Assess(int z, double nccAfter, double maxResidual = DefaultMaxResidual, double minValidFraction = DefaultMinValidFraction)
@@ -63,8 +72,9 @@ public sealed class MeshSolution : IAlignmentState
         double before = z < NccBefore.Count ? NccBefore[z] : double.NaN;
         if (z == 0) return new SectionQuality(0, 0, 0, double.NaN, double.NaN, before, nccAfter, "reference");
         _medianVectors ??= MedianVectors();
+        _medianP95 ??= MedianP95();
         string status = r.ValidVectors < minValidFraction * _medianVectors.Value ? "few-flow-vectors"
-            : r.P95 > maxResidual ? "large-residual"
+            : r.P95 > maxResidual && !(r.P95 <= ResidualOutlierFactor * _medianP95.Value) ? "large-residual"
             : r.DeltaZ > 1 ? "ok-skipped-previous"
             : "ok";
         return new SectionQuality(z, r.DeltaZ, r.ValidVectors, r.Median, r.P95, before, nccAfter, status);
@@ -78,6 +88,12 @@ public sealed class MeshSolution : IAlignmentState
     {
         var counts = Residuals.Skip(1).Select(r => r.ValidVectors).Order().ToArray();
         return counts.Length == 0 ? 0 : counts[counts.Length / 2];
+    }
+
+    private double MedianP95()
+    {
+        var p95 = Residuals.Skip(1).Select(r => r.P95).Where(v => !double.IsNaN(v)).Order().ToArray();
+        return p95.Length == 0 ? double.NaN : p95[p95.Length / 2];
     }
 
     /// <summary>Largest 95th-percentile residual over the sections, working-level pixels.</summary>

@@ -48,6 +48,17 @@ public class AlignmentStepTests
         Assert.Equal((90, 1.0, 3.0, 0.6), (q[3].FlowVectors, q[3].ResidualMedian, q[3].ResidualP95, q[3].NccBefore));
         // Looser thresholds flag nothing; the median section has 100 vectors.
         Assert.Equal(["reference", "ok", "ok", "ok", "ok-skipped-previous"], Solution().Assess(maxResidual: 5, minValidFraction: 0.05).Select(s => s.Status));
+    }
+
+    [Fact]
+    public void ResidualsTypicalOfTheStackAreNotFlagged()
+    {
+        // Real EM: every section's mesh departs a few pixels from its flows; only the one that stands out is flagged.
+        var map = new CoordinateMap(new Box3(0, 0, 0, 2, 2, 5), 40, 40);
+        double[] p95 = [double.NaN, 3.0, 4.5, 14.0, 3.8];
+        var residuals = p95.Select((p, z) => new SectionResidual(z, z == 0 ? 0 : 1, z == 0 ? 0 : 100, p / 3, p, p * 1.5, MeshSolveStatus.Regular)).ToArray();
+        var q = new MeshSolution(Region, map, map, residuals, [double.NaN, 0.4, 0.5, 0.6, 0.7]).Assess();
+        Assert.Equal(["reference", "ok", "ok", "large-residual", "ok"], q.Select(s => s.Status));
         Assert.Equal(0.77, Solution().Assess(4, 0.77).NccAfter);
     }
 
