@@ -174,6 +174,9 @@ public sealed class AlignmentVerbTests(DemoStackFixture stack) : IClassFixture<D
         var level = CliRun.Of("align-elastic", stack.Raw, PathOf("out"), "--level", "3");
         Assert.Equal(1, level.ExitCode);
         Assert.Contains("Level 3 does not exist", level.Err);
+        var refine = CliRun.Of("align-elastic", stack.Raw, PathOf("out"), "--refine", "9");
+        Assert.Equal(1, refine.ExitCode);
+        Assert.Contains("RefinePasses 9 is not valid", refine.Err);
         var stride = CliRun.Of("flow", stack.Raw, PathOf("out"), "--stride", "200");
         Assert.Equal(1, stride.ExitCode);
         Assert.Contains("Stride 200 is not valid", stride.Err);

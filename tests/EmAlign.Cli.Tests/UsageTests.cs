@@ -59,6 +59,7 @@ public class UsageTests
     [InlineData("--format 'jpeg' is not known", "align-elastic", "a", "b", "--format", "jpeg")]
     [InlineData("--stride '0' is not a positive integer", "align-elastic", "a", "b", "--stride", "0")]
     [InlineData("--report needs a value", "align-elastic", "a", "b", "--report")]
+    [InlineData("--refine 'x' is not a non-negative integer", "align-elastic", "a", "b", "--refine", "x")]
     [InlineData("unknown option '--crop=yes'", "align-elastic", "a", "b", "--crop=yes")]
     public void BadUsageExitsWith2AndShowsTheMessageAndUsage(string message, params string[] args)
     {

@@ -7,7 +7,7 @@ public sealed record ElasticAlignmentResult(FlowFieldSet Flows, MeshSolution Sol
 
 /// <summary>
 /// The whole SOFIMA-style workflow in one call (the engine of `emalign align-elastic`): flows at every level,
-/// cleaned and merged, the elastic mesh chain, inverse maps, and chunked rendering at full resolution.
+/// cleaned and merged, the elastic mesh chain (refined RefinePasses times), inverse maps, and chunked rendering at full resolution.
 /// </summary>
 public static class ElasticAlignment
 {
@@ -22,6 +22,7 @@ public static class ElasticAlignment
         var measured = StackFlow.Measure(view, options, progress, ct);
         var merged = StackFlow.Merge(StackFlow.Clean(measured, options.Clean), options.Reconcile);
         var solution = StackMesh.Relax(merged, options, progress, ct);
+        for (int pass = 0; pass < options.RefinePasses; pass++) solution = StackMesh.Refine(view, solution, options, progress, ct);
         var result = AlignedRenderer.Render(view.Volume, solution, destination, render, progress, ct);
         return new ElasticAlignmentResult(merged, solution, result, clock.Elapsed);
     }

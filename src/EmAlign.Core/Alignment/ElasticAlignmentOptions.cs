@@ -44,6 +44,12 @@ public sealed record ElasticAlignmentOptions
 
     public WarpInterpolation Interpolation { get; init; } = WarpInterpolation.Lanczos4;
 
+    /// <summary>
+    /// Refinement passes after the first solve (not part of SOFIMA): flows measured again between sections warped
+    /// by the solution so far, solved and composed with it (see <see cref="StackMesh.Refine"/>).
+    /// </summary>
+    public int RefinePasses { get; init; } = 1;
+
     /// <summary>Checks the settings; throws <see cref="Diagnostics.EmAlignException"/> naming the parameter.</summary>
     public void Validate()
     {
@@ -52,6 +58,7 @@ public sealed record ElasticAlignmentOptions
         if (PatchSize < 8) throw new Diagnostics.EmAlignException($"PatchSize {PatchSize} is too small: expected at least 8 pixels.", "PatchSize");
         if (Stride < 1 || Stride > PatchSize) throw new Diagnostics.EmAlignException($"Stride {Stride} is not valid: expected 1..PatchSize ({PatchSize}).", "Stride");
         if (MaxDeltaZ < 1) throw new Diagnostics.EmAlignException($"MaxDeltaZ {MaxDeltaZ} must be at least 1.", "MaxDeltaZ");
+        if (RefinePasses is < 0 or > 5) throw new Diagnostics.EmAlignException($"RefinePasses {RefinePasses} is not valid: expected 0 to 5.", "RefinePasses");
         if (BlockLength is < 0 or 1) throw new Diagnostics.EmAlignException($"BlockLength {BlockLength} must be 0 (sequential) or at least 2.", "BlockLength");
     }
 

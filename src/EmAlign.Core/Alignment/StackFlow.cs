@@ -20,8 +20,14 @@ public static class StackFlow
     {
         options.Validate();
         RequireSections(view);
-        var factors = options.Levels.Order().ToArray();
         var region = StackRegion.For(view, options.Stride);
+        return Measure(region, z => region.ReadSection(view.Volume, z), options, progress, ct);
+    }
+
+    /// <summary>As <see cref="Measure(VolumeView, ElasticAlignmentOptions, IProgress{ProgressInfo}?, CancellationToken)"/>, with sections (region pixels) from <paramref name="readSection"/>.</summary>
+    internal static FlowFieldSet Measure(StackRegion region, Func<int, Image2D<float>> readSection, ElasticAlignmentOptions options, IProgress<ProgressInfo>? progress, CancellationToken ct)
+    {
+        var factors = options.Levels.Order().ToArray();
         int n = region.Sections;
         var flows = factors.Select(_ => new FlowField?[n]).ToArray();
         var deltaZ = new int[n];
@@ -33,7 +39,7 @@ public static class StackFlow
         for (int z = 0; z < n; z++)
         {
             ct.ThrowIfCancellationRequested();
-            var full = region.ReadSection(view.Volume, z);
+            var full = readSection(z);
             var levels = factors.Select(f => f == 1 ? full : AreaDownsample.Apply(full, f)).ToArray();
             var small = nccFactor == 1 ? full : AreaDownsample.Apply(full, nccFactor);
             window[z] = (levels, small);

@@ -46,6 +46,40 @@ public static class StackMesh
     }
 
     /// <summary>
+    /// One refinement pass (not part of SOFIMA): every section of <paramref name="view"/> is warped by
+    /// <paramref name="solution"/> (in memory, at the working level, a few sections at a time), flows are measured
+    /// again between the warped neighbours, where what is left is small and smooth within a patch, so the patch
+    /// correlation measures it more exactly; the mesh chain solved on those flows is composed with
+    /// <paramref name="solution"/>. Residuals are those of the refining solve. On the ssTEM benchmark one pass cuts
+    /// the difference between aligning a deformed and the undeformed stack from median 1.73 to about 1.0 px.
+    /// </summary>
+    public static MeshSolution Refine(VolumeView view, MeshSolution solution, ElasticAlignmentOptions options, IProgress<ProgressInfo>? progress = null, CancellationToken ct = default)
+    {
+        options.Validate();
+        var region = solution.Region;
+        if (StackRegion.For(view, options.Stride) != region)
+            throw new Diagnostics.EmAlignException($"The solution was solved on {region.Region} (level {region.Level}, stride {region.Stride}) of '{region.SourcePath}'; the volume given is {view.LevelRegion} of '{view.Path}'.", "Volume");
+        var inverse = AlignedRenderer.ScaleMap(solution.Inverse, region, 1, 1);
+        var plane = new Box3(region.Region.X, region.Region.Y, 0, region.Width, region.Height, 1);
+        Numerics.Image2D<float> Warped(int z)
+        {
+            var raw = region.ReadSection(view.Volume, z);
+            // Linear is enough for correlation and four times cheaper than Lanczos.
+            var pixels = Warp.SectionWarper.WarpTile(new Warp.SectionImage<float>(raw.Data, plane), inverse, z, plane, Warp.WarpInterpolation.Linear);
+            return new Numerics.Image2D<float>(pixels, region.Width, region.Height);
+        }
+        // Every level again: the coarse ones keep pairs whose fine patches are ambiguous (e.g. across a lost section).
+        var measured = StackFlow.Measure(region, Warped, options, progress, ct);
+        var merged = StackFlow.Merge(StackFlow.Clean(measured, options.Clean), options.Reconcile);
+        var correction = Relax(merged, options, progress, ct);
+        // Raw -> first alignment -> refined; and back: refined output pixel -> first alignment -> raw. Off the grid the
+        // edge displacement continues (ComposeFast), as the extrapolated inverse does.
+        var forward = CoordinateMaps.ComposeFast(solution.Forward, correction.Forward);
+        var refinedInverse = CoordinateMaps.FillMissing(CoordinateMaps.ComposeFast(correction.Inverse, solution.Inverse), extrapolate: true);
+        return new MeshSolution(region, forward, refinedInverse, correction.Residuals, solution.NccBefore);
+    }
+
+    /// <summary>
     /// Per section: |solved(p) - target(p)| over nodes with a flow vector, where target(p) = F(p) + solved_ref(p + F(p))
     /// is where the flow says node p belongs once its reference section is aligned.
     /// </summary>

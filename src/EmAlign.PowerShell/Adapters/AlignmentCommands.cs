@@ -68,6 +68,18 @@ internal static class AlignmentCommands
         Force = force,
     };
 
+    /// <summary>Invoke-MeshRelaxation -RefinePasses: the region flows were measured on, in the volume reopened by its recorded path; the caller disposes view.Volume.</summary>
+    public static VolumeView OpenSourceView(StackRegion region)
+    {
+        var volume = VolumeFormats.Open(region.SourcePath);
+        try { return new VolumeView(volume, region.Level, region.Region.FromMag(region.Mag)); }
+        catch
+        {
+            volume.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Export-WarpedVolume: opens the volume a solution was computed on, by the path it recorded.</summary>
     public static EmVolume OpenSource(MeshSolution solution) => VolumeFormats.Open(solution.SourcePath);
 }
