@@ -57,4 +57,65 @@ internal static partial class Scenarios
             }
         }
     }
+
+    /// <summary>
+    /// Issue 3's flow speed: patch correlation at patch 160, stride 40 on section pairs 0-1, 1-2, 2-3 of the ssTEM stack
+    /// (SOFIMA's mean-removed correlation with peak statistics and sub-pixel peaks) against cv2.phaseCorrelate on the
+    /// same patches, both on 2 threads.
+    /// </summary>
+    private static void FlowSpeed(string work)
+    {
+        var peer = Peer.Script("cv_flow_warp.py", SsTemRaw);
+        var sections = Sections(4);
+        var options = new Flow.FlowOptions { PatchSize = 160, Stride = 40 };
+        int patches = 0;
+        double seconds = Measure.Best(6, () =>
+        {
+            patches = 0;
+            for (int z = 1; z < sections.Length; z++)
+            {
+                var flow = Flow.FlowEstimator.Estimate(sections[z - 1], sections[z], options);
+                patches += flow.Width * flow.Height;
+            }
+        });
+        Measure.Row("flow, patch 160 stride 40, 3 section pairs", patches / seconds, peer?["flow_patches_per_s"], "patches/s");
+    }
+
+    /// <summary>
+    /// Issue 3's warp speed: Lanczos-4 rendering of sections 0..3 through a smooth map (6 px waves over 150 px and a
+    /// 0.5 degree rotation, given on the 40 px node grid) against cv2.remap INTER_LANCZOS4 with the same map given
+    /// densely, both on 2 threads.
+    /// </summary>
+    private static void WarpSpeed(string work)
+    {
+        var peer = Peer.Script("cv_flow_warp.py", SsTemRaw);
+        using var volume = VolumeFormats.Open(SsTemRaw);
+        int w = (int)volume.Bounds.SizeX, h = (int)volume.Bounds.SizeY, stride = 40;
+        var plane = new Geometry.Box3(0, 0, 0, w, h, 1);
+        var images = Enumerable.Range(0, 4).Select(z => new Warp.SectionImage<byte>(volume.Read<byte>(0, plane with { Z = z }), plane)).ToArray();
+        int nx = w / stride + 2, ny = h / stride + 2;
+        var map = new Maps.CoordinateMap(new Geometry.Box3(0, 0, 0, nx, ny, 1), stride, stride);
+        double angle = 0.5 * Math.PI / 180, cx = w / 2.0, cy = h / 2.0;
+        for (int i = 0; i < ny; i++)
+            for (int j = 0; j < nx; j++)
+            {
+                double x = j * stride, y = i * stride;
+                map.Dx(0)[i * nx + j] = (float)(cx + (x - cx) * Math.Cos(angle) - (y - cy) * Math.Sin(angle) + 6 * Math.Sin(2 * Math.PI * y / 150) - x);
+                map.Dy(0)[i * nx + j] = (float)(cy + (x - cx) * Math.Sin(angle) + (y - cy) * Math.Cos(angle) + 6 * Math.Sin(2 * Math.PI * x / 150) - y);
+            }
+        var output = new byte[w * h];
+        double seconds = Measure.Best(6, () =>
+        {
+            foreach (var image in images) Warp.SectionWarper.WarpTile<byte>(image, map, 0, plane, output, Warp.WarpInterpolation.Lanczos4);
+        });
+        Measure.Row("Lanczos-4 warp of 4 sections, 1024^2", images.Length * (double)w * h / seconds / 1e6, peer?["warp_mpx_per_s"], "Mpx/s");
+    }
+
+    /// <summary>The first <paramref name="count"/> ssTEM sections as float images.</summary>
+    private static Numerics.Image2D<float>[] Sections(int count)
+    {
+        using var volume = VolumeFormats.Open(SsTemRaw);
+        int w = (int)volume.Bounds.SizeX, h = (int)volume.Bounds.SizeY;
+        return [.. Enumerable.Range(0, count).Select(z => new Numerics.Image2D<float>(volume.ReadSingle(0, new Geometry.Box3(0, 0, z, w, h, 1)), w, h))];
+    }
 }

@@ -18,6 +18,8 @@ internal static partial class Scenarios
         ["convert-memory"] = ConvertMemory,
         ["align-elastic"] = AlignElastic,
         ["align-memory"] = AlignMemory,
+        ["flow-speed"] = FlowSpeed,
+        ["warp-speed"] = WarpSpeed,
         ["features-global"] = FeaturesGlobal,
         ["features-piecewise"] = FeaturesPiecewise,
     };

@@ -15,10 +15,7 @@ public class RefinementTests
     {
         using var tmp = new TempFolder();
         var demo = new DemoStack(sections: 5, tissueSize: 384, border: 48);
-        using (var raw = VolumeFormats.Create("zarr2", tmp["raw.zarr"], new VolumeCreateOptions
-        { DataType = DataType.UInt8, Shape = [demo.Sections, demo.CanvasSize, demo.CanvasSize], ChunkShape = [1, 240, 240] }))
-            demo.WriteTo(raw);
-        using var volume = VolumeFormats.Open(tmp["raw.zarr"]);
+        using var volume = Write(demo, tmp["raw.zarr"]);
         using var reference = demo.CleanReference();
         var sections = Enumerable.Range(1, demo.Sections - 1).ToList();
         double Residual(int passes)
@@ -38,11 +35,7 @@ public class RefinementTests
     public void RefiningNeedsTheVolumeTheSolutionWasSolvedOn()
     {
         using var tmp = new TempFolder();
-        var demo = new DemoStack(sections: 3, tissueSize: 256, border: 32);
-        using (var raw = VolumeFormats.Create("zarr2", tmp["raw.zarr"], new VolumeCreateOptions
-        { DataType = DataType.UInt8, Shape = [demo.Sections, demo.CanvasSize, demo.CanvasSize], ChunkShape = [1, 160, 160] }))
-            demo.WriteTo(raw);
-        using var volume = VolumeFormats.Open(tmp["raw.zarr"]);
+        using var volume = Write(new DemoStack(sections: 3, tissueSize: 256, border: 32), tmp["raw.zarr"]);
         var options = new ElasticAlignmentOptions { RefinePasses = 0 };
         var view = new VolumeView(volume);
         var flows = StackFlow.Merge(StackFlow.Clean(StackFlow.Measure(view, options), options.Clean), options.Reconcile);
@@ -50,5 +43,14 @@ public class RefinementTests
         var e = Assert.Throws<Diagnostics.EmAlignException>(() => StackMesh.Refine(view.WithBox(new Geometry.Box3(0, 0, 0, 200, 200, 3)), solution, options));
         Assert.Equal("Volume", e.Target);
         Assert.Throws<Diagnostics.EmAlignException>(() => new ElasticAlignmentOptions { RefinePasses = 9 }.Validate());
+    }
+
+    /// <summary>Writes the demo stack (deformed sections) as Zarr v2 and opens it.</summary>
+    private static EmVolume Write(DemoStack demo, string path)
+    {
+        using (var raw = VolumeFormats.Create("zarr2", path, new VolumeCreateOptions
+        { DataType = DataType.UInt8, Shape = [demo.Sections, demo.CanvasSize, demo.CanvasSize], ChunkShape = [1, 256, 256] }))
+            demo.WriteTo(raw);
+        return VolumeFormats.Open(path);
     }
 }
