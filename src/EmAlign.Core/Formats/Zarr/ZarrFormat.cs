@@ -77,7 +77,7 @@ public sealed class ZarrFormat : IVolumeFormat
         }
         if (req.IsPyramid)
         {
-            var ms = OmeNgff.Write04(Path.GetFileNameWithoutExtension(path), req.Roles, options.VoxelSize, options.Offset,
+            var ms = OmeNgff.Write04(OmeNgff.NameOf(path), req.Roles, options.VoxelSize, options.Offset,
                 [.. plan.Select(p => (Path.GetFileName(p.Dir), p.Mag))]);
             ZarrHierarchy.WriteJson(Path.Combine(path, ZarrHierarchy.AttrsFile), new JsonObject { ["multiscales"] = ms }, written);
         }

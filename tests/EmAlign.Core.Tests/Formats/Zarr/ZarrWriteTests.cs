@@ -124,6 +124,19 @@ public class ZarrWriteTests
     }
 
     [Fact]
+    public void APyramidBuiltUnderATemporaryNameIsNamedAfterItsDestination()
+    {
+        // The copier builds "name.partial-XXXXXXXX.zarr" and renames it: the multiscales name is the final one.
+        using var tmp = new TempFolder();
+        using (var v = VolumeFormats.Create("zarr2", tmp["src.zarr"], Options(DataType.UInt8, [4, 32, 32], [4, 16, 16])))
+            v.Write(0, Box3.FromSize(32, 32, 4), PatternData.Make(DataType.UInt8, [4, 32, 32]));
+        using (var src = VolumeFormats.Open(tmp["src.zarr"]))
+            VolumeCopier.Copy(src, tmp["em stack.zarr"], new CopyOptions { Format = "zarr2", ExtraMags = [new Mag(2, 2, 1)] });
+        var ms = JsonNode.Parse(File.ReadAllText(tmp["em stack.zarr/.zattrs"]))!["multiscales"]![0]!;
+        Assert.Equal("em stack", (string)ms["name"]!);
+    }
+
+    [Fact]
     public void GroupsOfScaleArraysWithoutMetadataOpenAsPyramid()
     {
         using var tmp = new TempFolder();
