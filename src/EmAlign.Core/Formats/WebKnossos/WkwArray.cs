@@ -99,19 +99,9 @@ internal sealed class WkwArray : IChunkedArray
     public bool TryReadChunk(ReadOnlySpan<long> chunkIndex, Span<byte> destination)
     {
         var (file, block, key) = Locate(chunkIndex);
-        int bytes = Header.BlockBytes;
-        destination = destination[..bytes];
-        byte[]? scratch = _layout.IsIdentity ? null : ArrayPool<byte>.Shared.Rent(bytes);
-        try
-        {
-            var target = scratch is null ? destination : scratch.AsSpan(0, bytes);
-            if (!ReadBlock(file, key, block, target)) return false;
-            if (scratch is not null) _layout.ToLogical(target, destination);
-        }
-        finally
-        {
-            if (scratch is not null) ArrayPool<byte>.Shared.Return(scratch);
-        }
+        using var buffer = _layout.Decoding(destination);
+        if (!ReadBlock(file, key, block, buffer.Stored)) return false;
+        buffer.ToLogical();
         return true;
     }
 

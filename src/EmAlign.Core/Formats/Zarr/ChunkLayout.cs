@@ -104,6 +104,44 @@ internal sealed class ChunkLayout
     /// <summary>Reorders a logical C-order chunk into the stored element order.</summary>
     public void ToStored(ReadOnlySpan<byte> logical, Span<byte> stored) => Permute(logical, stored, gather: false);
 
+    /// <summary>
+    /// Where a chunk is decoded before it reaches <paramref name="destination"/> (its first <see cref="ChunkBytes"/>):
+    /// the destination itself when the orders agree, else pooled scratch that <see cref="DecodeBuffer.ToLogical"/>
+    /// reorders into it. Dispose returns the scratch.
+    /// </summary>
+    public DecodeBuffer Decoding(Span<byte> destination) => new(this, destination[..ChunkBytes]);
+
+    /// <summary>See <see cref="Decoding"/>.</summary>
+    public ref struct DecodeBuffer
+    {
+        private readonly ChunkLayout _layout;
+        private readonly Span<byte> _destination;
+        private byte[]? _rented;
+
+        internal DecodeBuffer(ChunkLayout layout, Span<byte> destination)
+        {
+            _layout = layout;
+            _destination = destination;
+            _rented = layout.IsIdentity ? null : System.Buffers.ArrayPool<byte>.Shared.Rent(destination.Length);
+            Stored = _rented is null ? destination : _rented.AsSpan(0, destination.Length);
+        }
+
+        /// <summary>The bytes to decode into, in stored order.</summary>
+        public Span<byte> Stored { get; }
+
+        /// <summary>Puts the decoded bytes into the destination in logical order (nothing to do when they are already there).</summary>
+        public readonly void ToLogical()
+        {
+            if (_rented is not null) _layout.ToLogical(Stored, _destination);
+        }
+
+        public void Dispose()
+        {
+            if (_rented is not null) System.Buffers.ArrayPool<byte>.Shared.Return(_rented);
+            _rented = null;
+        }
+    }
+
     private void Permute(ReadOnlySpan<byte> src, Span<byte> dst, bool gather)
     {
         switch (ElementSize)

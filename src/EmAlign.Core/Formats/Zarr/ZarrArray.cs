@@ -48,28 +48,21 @@ internal sealed class ZarrArray : IChunkedArray
     public bool TryReadChunk(ReadOnlySpan<long> chunkIndex, Span<byte> destination)
     {
         var file = ChunkFile(chunkIndex);
-        int bytes = _layout.ChunkBytes;
-        destination = destination[..bytes];
-        byte[]? scratch = _layout.IsIdentity ? null : ArrayPool<byte>.Shared.Rent(bytes);
-        try
+        destination = destination[.._layout.ChunkBytes];
+        using (var buffer = _layout.Decoding(destination))
         {
-            var target = scratch is null ? destination : scratch.AsSpan(0, bytes);
             if (_codec is null)
             {
                 // Uncompressed: the file goes straight into place, no intermediate copy.
-                if (!FileStore.TryReadExact(file, target)) return false;
+                if (!FileStore.TryReadExact(file, buffer.Stored)) return false;
             }
             else
             {
                 if (!FileStore.TryReadAll(file, _maxStoredBytes, out var stored, out int length)) return false;
-                try { Decode(file, stored.AsSpan(0, length), target); }
+                try { Decode(file, stored.AsSpan(0, length), buffer.Stored); }
                 finally { FileStore.Return(stored); }
             }
-            if (scratch is not null) _layout.ToLogical(target, destination);
-        }
-        finally
-        {
-            if (scratch is not null) ArrayPool<byte>.Shared.Return(scratch);
+            buffer.ToLogical();
         }
         if (_bigEndian) Endian.Swap(destination, _layout.ElementSize);
         return true;

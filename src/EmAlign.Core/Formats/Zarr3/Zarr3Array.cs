@@ -68,20 +68,10 @@ internal sealed class Zarr3Array : IChunkedArray
     {
         Span<long> stored = stackalloc long[_layout.StoredRank];
         _layout.StoredChunkIndex(chunkIndex, stored);
-        int bytes = _layout.ChunkBytes;
-        destination = destination[..bytes];
-        byte[]? scratch = _layout.IsIdentity ? null : ArrayPool<byte>.Shared.Rent(bytes);
-        try
-        {
-            var target = scratch is null ? destination : scratch.AsSpan(0, bytes);
-            if (!(_sharding is null ? ReadPlain(stored, target) : ReadInner(stored, target))) return false;
-            if (_chain.BigEndian) Endian.Swap(target, _layout.ElementSize);
-            if (scratch is not null) _layout.ToLogical(target, destination);
-        }
-        finally
-        {
-            if (scratch is not null) ArrayPool<byte>.Shared.Return(scratch);
-        }
+        using var buffer = _layout.Decoding(destination);
+        if (!(_sharding is null ? ReadPlain(stored, buffer.Stored) : ReadInner(stored, buffer.Stored))) return false;
+        if (_chain.BigEndian) Endian.Swap(buffer.Stored, _layout.ElementSize);
+        buffer.ToLogical();
         return true;
     }
 
