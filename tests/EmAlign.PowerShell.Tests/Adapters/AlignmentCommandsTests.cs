@@ -31,7 +31,7 @@ public sealed class AlignmentCommandsTests
         var merge = new MergeFlowFieldCommand();
         Assert.Equal((0.0, 20.0, 400), (merge.MaxGradient, merge.MaxDeviation, merge.MinPatchSize));
         var relax = new InvokeMeshRelaxationCommand();
-        Assert.Equal((0.01, 0.1, 0.001, 0.005, 100_000L, 0), (relax.K0, relax.K, relax.Dt, relax.StopVMax, relax.MaxIters, relax.BlockLength));
+        Assert.Equal((0.01, 0.1, 0.001, 0.005, 100_000L, 0, 1), (relax.K0, relax.K, relax.Dt, relax.StopVMax, relax.MaxIters, relax.BlockLength, relax.RefinePasses));
         var export = new ExportWarpedVolumeCommand();
         Assert.Equal(("zarr2", "none", WarpInterpolation.Lanczos4), (export.Format, export.Codec, export.Interpolation));
         var quality = new MeasureEmAlignmentCommand();

@@ -33,6 +33,18 @@ public sealed class VolumeCommandsTests : IDisposable
     }
 
     [Fact]
+    public void RefiningReopensTheRegionTheFlowsWereMeasuredOn()
+    {
+        // Invoke-MeshRelaxation -RefinePasses: level 1 (mag 2-2-1), a box starting on the 8 px node grid.
+        var region = new Alignment.StackRegion(MakeVolume(), 1, new Mag(2, 2, 1), new Box3(8, 0, 1, 12, 15, 4), 8);
+        var view = AlignmentCommands.OpenSourceView(region);
+        using var volume = view.Volume;
+        Assert.Equal(region, Alignment.StackRegion.For(view, 8));
+        var missing = Assert.Throws<VolumeNotFoundException>(() => AlignmentCommands.OpenSourceView(region with { SourcePath = PathOf("gone") }));
+        Assert.Contains("gone", missing.Message);
+    }
+
+    [Fact]
     public void CreateOptionsTurnUsersXyzIntoCOrder()
     {
         var o = VolumeCommands.CreateOptions(DataType.UInt16, [100, 80, 7], [32, 16, 4], "zlib", 5, [4, 5, 40], "nanometer", true);
