@@ -124,9 +124,14 @@ public sealed class EmVolume : IDisposable
     {
         var result = new float[checked(box.VoxelCount * Channels)];
         if (DataType == DataType.Float32) { Read(level, box, MemoryMarshal.AsBytes(result.AsSpan())); return result; }
-        var raw = new byte[BlockBytes(box)];
-        Read(level, box, raw);
-        VoxelConvert.ToSingle(raw, DataType, result);
+        int bytes = checked((int)BlockBytes(box));
+        var raw = ArrayPool<byte>.Shared.Rent(bytes);
+        try
+        {
+            Read(level, box, raw.AsSpan(0, bytes));
+            VoxelConvert.ToSingle(raw.AsSpan(0, bytes), DataType, result);
+        }
+        finally { ArrayPool<byte>.Shared.Return(raw); }
         return result;
     }
 
