@@ -51,7 +51,7 @@ public static class StackMesh
     /// again between the warped neighbours, where what is left is small and smooth within a patch, so the patch
     /// correlation measures it more exactly; the mesh chain solved on those flows is composed with
     /// <paramref name="solution"/>. Residuals are those of the refining solve. On the ssTEM benchmark one pass cuts
-    /// the difference between aligning a deformed and the undeformed stack from median 1.73 to about 1.0 px.
+    /// the difference between aligning a deformed and the undeformed stack from median 1.73 to 1.13 px.
     /// </summary>
     public static MeshSolution Refine(VolumeView view, MeshSolution solution, ElasticAlignmentOptions options, IProgress<ProgressInfo>? progress = null, CancellationToken ct = default)
     {
@@ -64,7 +64,7 @@ public static class StackMesh
         Numerics.Image2D<float> Warped(int z)
         {
             var raw = region.ReadSection(view.Volume, z);
-            // Linear is enough for correlation and four times cheaper than Lanczos.
+            // Linear is enough for correlation, and cheaper than Lanczos.
             var pixels = Warp.SectionWarper.WarpTile(new Warp.SectionImage<float>(raw.Data, plane), inverse, z, plane, Warp.WarpInterpolation.Linear);
             return new Numerics.Image2D<float>(pixels, region.Width, region.Height);
         }
