@@ -221,22 +221,7 @@ internal sealed class Bzip2Decoder
             uint e = tt[tPos];
             tPos = e >> 8;
             int b = (int)(e & 0xFF);
-            if (run == 4)
-            {
-                if (b > dst.Length - pos) throw TooLarge(dst.Length);
-                dst.Slice(pos, b).Fill((byte)last);
-                pos += b;
-                run = 0;
-                continue;
-            }
-            if (b != last)
-            {
-                last = b;
-                run = 1;
-            }
-            else run++;
-            if ((uint)pos >= (uint)dst.Length) throw TooLarge(dst.Length);
-            dst[pos++] = (byte)b;
+            Emit(b, dst, ref pos, ref run, ref last);
         }
         outPos = pos;
     }
@@ -257,24 +242,34 @@ internal sealed class Bzip2Decoder
             }
             toGo--;
             if (toGo == 1) b ^= 1;
-            if (run == 4)
-            {
-                if (b > dst.Length - pos) throw TooLarge(dst.Length);
-                dst.Slice(pos, b).Fill((byte)last);
-                pos += b;
-                run = 0;
-                continue;
-            }
-            if (b != last)
-            {
-                last = b;
-                run = 1;
-            }
-            else run++;
-            if ((uint)pos >= (uint)dst.Length) throw TooLarge(dst.Length);
-            dst[pos++] = (byte)b;
+            Emit(b, dst, ref pos, ref run, ref last);
         }
         outPos = pos;
+    }
+
+    /// <summary>
+    /// One step of the final run-length decoding: after four equal bytes, <paramref name="b"/> is a repeat count
+    /// of the last byte; otherwise it is output and extends or starts a run.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Emit(int b, Span<byte> dst, ref int pos, ref int run, ref int last)
+    {
+        if (run == 4)
+        {
+            if (b > dst.Length - pos) throw TooLarge(dst.Length);
+            dst.Slice(pos, b).Fill((byte)last);
+            pos += b;
+            run = 0;
+            return;
+        }
+        if (b != last)
+        {
+            last = b;
+            run = 1;
+        }
+        else run++;
+        if ((uint)pos >= (uint)dst.Length) throw TooLarge(dst.Length);
+        dst[pos++] = (byte)b;
     }
 
     private void BuildTable(int t, ReadOnlySpan<byte> lengths)
