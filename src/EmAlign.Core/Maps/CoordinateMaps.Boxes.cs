@@ -53,40 +53,33 @@ public static partial class CoordinateMaps
         double y0 = double.NegativeInfinity, y1 = double.PositiveInfinity;
         for (int z = 0; z < map.Sections; z++)
         {
-            int ox = map.Offset(0, z), oy = map.Offset(1, z);
-            for (int i = 0; i < h; i++)
-            {
-                double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
-                for (int j = 0; j < w; j++)
-                {
-                    double x = abs[ox + i * w + j];
-                    if (!double.IsFinite(x)) continue;
-                    lo = Math.Min(lo, x);
-                    hi = Math.Max(hi, x);
-                }
-                if (lo > hi) continue;
-                x0 = Math.Max(x0, lo);
-                x1 = Math.Min(x1, hi);
-            }
-            for (int j = 0; j < w; j++)
-            {
-                double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
-                for (int i = 0; i < h; i++)
-                {
-                    double y = abs[oy + i * w + j];
-                    if (!double.IsFinite(y)) continue;
-                    lo = Math.Min(lo, y);
-                    hi = Math.Max(hi, y);
-                }
-                if (lo > hi) continue;
-                y0 = Math.Max(y0, lo);
-                y1 = Math.Min(y1, hi);
-            }
+            // x along each row (lines i, step 1 along j), y down each column (lines j, step w along i).
+            Tighten(abs, map.Offset(0, z), lines: h, lineStride: w, length: w, step: 1, ref x0, ref x1);
+            Tighten(abs, map.Offset(1, z), lines: w, lineStride: 1, length: h, step: w, ref y0, ref y1);
         }
         if (!double.IsFinite(x0) || !double.IsFinite(y0) || !double.IsFinite(x1) || !double.IsFinite(y1))
             return map.Box with { X = 0, Y = 0, SizeX = 0, SizeY = 0 };
         long sx = (long)Math.Ceiling(x0 / map.StrideX), ex = (long)Math.Floor(x1 / map.StrideX);
         long sy = (long)Math.Ceiling(y0 / map.StrideY), ey = (long)Math.Floor(y1 / map.StrideY);
         return new Box3(sx, sy, map.Box.Z, Math.Max(0, ex - sx + 1), Math.Max(0, ey - sy + 1), map.Box.SizeZ);
+    }
+
+    /// <summary>Raises <paramref name="start"/> to the largest line minimum and lowers <paramref name="end"/> to the smallest line maximum (finite values only; lines without any are skipped).</summary>
+    private static void Tighten(ReadOnlySpan<double> values, int offset, int lines, int lineStride, int length, int step, ref double start, ref double end)
+    {
+        for (int l = 0; l < lines; l++)
+        {
+            double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
+            for (int k = 0; k < length; k++)
+            {
+                double v = values[offset + l * lineStride + k * step];
+                if (!double.IsFinite(v)) continue;
+                lo = Math.Min(lo, v);
+                hi = Math.Max(hi, v);
+            }
+            if (lo > hi) continue;
+            start = Math.Max(start, lo);
+            end = Math.Min(end, hi);
+        }
     }
 }
