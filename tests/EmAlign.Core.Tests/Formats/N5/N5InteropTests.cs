@@ -14,17 +14,7 @@ public class N5InteropTests
     public void ZarrPythonReadsEveryTypeAndCodecWeWrite()
     {
         using var tmp = new TempFolder();
-        long[] shape = [5, 21, 38];
-        var expected = new Dictionary<string, string>();
-        foreach (var t in PatternData.AllTypes)
-            foreach (var codec in N5WriteTests.N5Codecs)
-            {
-                var path = tmp[$"{t}-{codec}.n5"];
-                var data = PatternData.Make(t, shape);
-                using (var v = VolumeFormats.Create("n5", path, ZarrWriteTests.Options(t, shape, [2, 8, 16], codec)))
-                    v.Write(0, Box3.FromSize(38, 21, 5), data);
-                expected[path] = FixtureManifest.Sha256(data, t.TypeString());
-            }
+        var expected = ZarrInteropTests.WriteEveryTypeAndCodec(tmp, "n5", "n5", N5WriteTests.N5Codecs);
         var script = """
             import sys, hashlib, warnings, zarr
             warnings.simplefilter("ignore")

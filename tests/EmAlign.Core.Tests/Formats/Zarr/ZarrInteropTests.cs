@@ -19,21 +19,31 @@ public class ZarrInteropTests
             print(p, hashlib.sha256(d.tobytes()).hexdigest(), a.dtype.str, "x".join(map(str, a.shape)))
         """;
 
+    /// <summary>
+    /// Writes a 38 x 21 x 5 pattern volume of every data type with every codec in <paramref name="codecs"/>, in
+    /// <paramref name="format"/>; returns path -> sha256 of the expected content for a peer to check.
+    /// </summary>
+    internal static Dictionary<string, string> WriteEveryTypeAndCodec(TempFolder tmp, string format, string extension, IEnumerable<string> codecs)
+    {
+        long[] shape = [5, 21, 38];
+        var expected = new Dictionary<string, string>();
+        foreach (var t in PatternData.AllTypes)
+            foreach (var codec in codecs)
+            {
+                var path = tmp[$"{t}-{codec}.{extension}"];
+                var data = PatternData.Make(t, shape);
+                using (var v = VolumeFormats.Create(format, path, ZarrWriteTests.Options(t, shape, [2, 8, 16], codec)))
+                    v.Write(0, Box3.FromSize(38, 21, 5), data);
+                expected[path] = FixtureManifest.Sha256(data, t.TypeString());
+            }
+        return expected;
+    }
+
     [PythonZarrFact]
     public void ZarrPythonReadsEveryTypeAndCodecWeWrite()
     {
         using var tmp = new TempFolder();
-        long[] shape = [5, 21, 38];
-        var expected = new Dictionary<string, string>();
-        foreach (var t in PatternData.AllTypes)
-            foreach (var codec in ChunkCodecs.Names)
-            {
-                var path = tmp[$"{t}-{codec}.zarr"];
-                var data = PatternData.Make(t, shape);
-                using (var v = VolumeFormats.Create("zarr2", path, ZarrWriteTests.Options(t, shape, [2, 8, 16], codec)))
-                    v.Write(0, Box3.FromSize(38, 21, 5), data);
-                expected[path] = FixtureManifest.Sha256(data, t.TypeString());
-            }
+        var expected = WriteEveryTypeAndCodec(tmp, "zarr2", "zarr", ChunkCodecs.Names);
         var lines = PythonZarr.Check(ReadScript, [.. expected.Keys]);
         Assert.Equal(expected.Count, lines.Length);
         foreach (var line in lines)
