@@ -43,6 +43,19 @@ internal static partial class Scenarios
                     var peerSummary = ResidualShifts.Summarize(ResidualShifts.Measure(peerAligned, original, 128, sections));
                     Console.WriteLine($"   [{label}] OpenCV ECC+DIS: {peer["seconds"]:0.00} s, residual {peerSummary}");
                     Measure.Row("align-elastic wall time (20 x 1024^2)", seconds, peer["seconds"], "s", higherIsBetter: false);
+                    // What the residual against the original can reach at all on this data: the rigid chain, and each
+                    // section aligned to its true (undeformed) predecessor, an oracle no aligner has.
+                    foreach (var (variant, args) in new[]
+                    {
+                        ("OpenCV ECC rigid chain", new[] { deformed, peerOut, "--rigid" }),
+                        ("OpenCV ECC rigid to the true predecessor (oracle, no chain)", new[] { deformed, peerOut, "--rigid", "--oracle", SsTemRaw }),
+                        ("OpenCV ECC+DIS to the true predecessor (oracle, no chain)", new[] { deformed, peerOut, "--oracle", SsTemRaw }),
+                    })
+                    {
+                        if (Peer.Script("ecc_dis_align.py", args) is null) continue;
+                        using var variantAligned = VolumeFormats.Open(peerOut);
+                        Console.WriteLine($"   [{label}] {variant}: residual {ResidualShifts.Summarize(ResidualShifts.Measure(variantAligned, original, 128, sections))}");
+                    }
                 }
                 // The same pipeline on the undeformed stack: what is left is the drift that chaining real
                 // neighbouring sections accumulates, the floor under any residual measured against the original.
