@@ -245,13 +245,8 @@ internal sealed class TiffFile
 
         private void Fill(Span<byte> target, long offset)
         {
-            int done = 0;
-            while (done < target.Length)
-            {
-                int n = RandomAccess.Read(file, target[done..], offset + done);
-                if (n == 0) throw new CorruptDataException($"'{path}' ended while reading its directory at byte {offset + done}.", path);
-                done += n;
-            }
+            int done = Zarr.FileStore.ReadUpTo(file, offset, target);
+            if (done < target.Length) throw new CorruptDataException($"'{path}' ended while reading its directory at byte {offset + done}.", path);
         }
     }
 }

@@ -80,12 +80,8 @@ internal sealed class TiffFolderWriter : IChunkedArray
         if (Volatile.Read(ref _written[z]) == 0) return false;
         string file = System.IO.Path.Combine(_folder, SliceName(z));
         using var h = File.OpenHandle(file, FileMode.Open, FileAccess.Read, FileShare.Read);
-        for (int done = 0; done < destination.Length;)
-        {
-            int n = RandomAccess.Read(h, destination[done..], _slice.DataStart + done);
-            if (n == 0) throw new CorruptDataException($"'{file}' is truncated: its plane ends after {done} of {destination.Length} bytes.", file);
-            done += n;
-        }
+        int done = Zarr.FileStore.ReadUpTo(h, _slice.DataStart, destination);
+        if (done < destination.Length) throw new CorruptDataException($"'{file}' is truncated: its plane ends after {done} of {destination.Length} bytes.", file);
         return true;
     }
 

@@ -263,13 +263,8 @@ internal sealed record TiffPage
 
     private void ReadAt(SafeFileHandle file, string path, long offset, Span<byte> target, int block, string kind)
     {
-        int done = 0;
-        while (done < target.Length)
-        {
-            int n = RandomAccess.Read(file, target[done..], offset + done);
-            if (n == 0) throw Truncated(path, block, kind, $"at byte {offset} ends with the file after {done} of {target.Length} bytes");
-            done += n;
-        }
+        int done = Zarr.FileStore.ReadUpTo(file, offset, target);
+        if (done < target.Length) throw Truncated(path, block, kind, $"at byte {offset} ends with the file after {done} of {target.Length} bytes");
     }
 
     private CorruptDataException Truncated(string path, int block, string kind, string detail) =>

@@ -67,12 +67,8 @@ internal sealed class TiffStackWriter : IChunkedArray
         if (Volatile.Read(ref _written[z]) == 0) return false;
         var handle = _stream.SafeFileHandle;
         long at = _layout.PlaneOffset(z);
-        for (int done = 0; done < destination.Length;)
-        {
-            int n = RandomAccess.Read(handle, destination[done..], at + done);
-            if (n == 0) throw new CorruptDataException($"'{Path}' page {z} is truncated: it ends after {done} of {destination.Length} bytes.", Path);
-            done += n;
-        }
+        int done = Zarr.FileStore.ReadUpTo(handle, at, destination);
+        if (done < destination.Length) throw new CorruptDataException($"'{Path}' page {z} is truncated: it ends after {done} of {destination.Length} bytes.", Path);
         return true;
     }
 

@@ -48,17 +48,7 @@ internal static class FileStore
     /// <summary>Writes <paramref name="first"/> then <paramref name="second"/> as <paramref name="file"/>, atomically; creates the folder if needed.</summary>
     public static void WriteAtomic(string file, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second = default)
     {
-        var dir = Path.GetDirectoryName(file)!;
-        var temp = Path.Combine(dir, $".{Path.GetFileName(file)}.{Guid.NewGuid():N}.partial");
-        SafeFileHandle handle;
-        try { handle = OpenNew(temp); }
-        catch (IOException e) when (e is DirectoryNotFoundException or FileNotFoundException)
-        {
-            // A missing folder (nested chunk keys). When another thread creates it meanwhile, .NET reports
-            // the failed create as FileNotFound rather than DirectoryNotFound, so both mean "make the folder".
-            Directory.CreateDirectory(dir);
-            handle = OpenNew(temp);
-        }
+        var handle = CreateTemp(file, out string temp);
         try
         {
             using (handle)
@@ -78,15 +68,7 @@ internal static class FileStore
     /// <summary>Writes the concatenation of <paramref name="parts"/> as <paramref name="file"/>, atomically (shards, WKW files).</summary>
     public static void WriteAtomic(string file, IReadOnlyList<ReadOnlyMemory<byte>> parts)
     {
-        var dir = Path.GetDirectoryName(file)!;
-        var temp = Path.Combine(dir, $".{Path.GetFileName(file)}.{Guid.NewGuid():N}.partial");
-        SafeFileHandle handle;
-        try { handle = OpenNew(temp); }
-        catch (IOException e) when (e is DirectoryNotFoundException or FileNotFoundException)
-        {
-            Directory.CreateDirectory(dir);
-            handle = OpenNew(temp);
-        }
+        var handle = CreateTemp(file, out string temp);
         try
         {
             using (handle) RandomAccess.Write(handle, parts, 0);
@@ -99,19 +81,38 @@ internal static class FileStore
         }
     }
 
+    /// <summary>A new hidden temporary file beside <paramref name="file"/>, for a write that ends in a rename.</summary>
+    private static SafeFileHandle CreateTemp(string file, out string temp)
+    {
+        var dir = Path.GetDirectoryName(file)!;
+        temp = Path.Combine(dir, $".{Path.GetFileName(file)}.{Guid.NewGuid():N}.partial");
+        try { return OpenNew(temp); }
+        catch (IOException e) when (e is DirectoryNotFoundException or FileNotFoundException)
+        {
+            // A missing folder (nested chunk keys). When another thread creates it meanwhile, .NET reports
+            // the failed create as FileNotFound rather than DirectoryNotFound, so both mean "make the folder".
+            Directory.CreateDirectory(dir);
+            return OpenNew(temp);
+        }
+    }
+
     /// <summary>Opens <paramref name="file"/> for reading (shared with writers that replace it by rename); null when it does not exist.</summary>
     public static SafeFileHandle? TryOpenRead(string file) => TryOpen(file);
 
     /// <summary>Reads exactly destination.Length bytes at <paramref name="offset"/>; a short file is damaged data.</summary>
     public static void ReadAt(SafeFileHandle handle, long offset, Span<byte> destination, string file)
     {
+        int total = ReadUpTo(handle, offset, destination);
+        if (total < destination.Length)
+            throw new CorruptDataException($"'{file}' ends before byte {offset + destination.Length} (read {total} of {destination.Length} bytes at offset {offset}); the file is truncated.", file);
+    }
+
+    /// <summary>Reads at <paramref name="offset"/> until <paramref name="destination"/> is full or the file ends; returns the bytes read.</summary>
+    public static int ReadUpTo(SafeFileHandle handle, long offset, Span<byte> destination)
+    {
         int total = 0;
-        while (total < destination.Length)
-        {
-            int n = RandomAccess.Read(handle, destination[total..], offset + total);
-            if (n == 0) throw new CorruptDataException($"'{file}' ends before byte {offset + destination.Length} (read {total} of {destination.Length} bytes at offset {offset}); the file is truncated.", file);
-            total += n;
-        }
+        for (int n; total < destination.Length && (n = RandomAccess.Read(handle, destination[total..], offset + total)) > 0;) total += n;
+        return total;
     }
 
     /// <summary>Deletes <paramref name="dir"/> and everything in it, if it exists.</summary>
@@ -137,13 +138,9 @@ internal static class FileStore
 
     private static int ReadFully(SafeFileHandle handle, Span<byte> destination, string file)
     {
-        int total = 0;
-        while (total < destination.Length)
-        {
-            int n = RandomAccess.Read(handle, destination[total..], total);
-            if (n == 0) throw new CorruptDataException($"Chunk file '{file}' ended after {total} of {destination.Length} bytes (changed while being read?).", file);
-            total += n;
-        }
+        int total = ReadUpTo(handle, 0, destination);
+        if (total < destination.Length)
+            throw new CorruptDataException($"Chunk file '{file}' ended after {total} of {destination.Length} bytes (changed while being read?).", file);
         return total;
     }
 }
