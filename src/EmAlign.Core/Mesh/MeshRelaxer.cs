@@ -24,7 +24,9 @@ public static class MeshRelaxer
     /// target feel no tether and follow their neighbours. The sections of one call are integrated
     /// together with one FIRE state (global power, time step, α and cap) as in SOFIMA; the run stops
     /// when the fastest node is slower than StopVMax with the cap at FinalCap (or with no tether force
-    /// clipped by the cap, where raising it would change nothing), or after MaxIters.
+    /// clipped by the cap, where raising it would change nothing), or after MaxIters. Time steps stay below
+    /// the explicit integrator's stability limit for the config's K and K0 (not in SOFIMA, which diverges
+    /// with stiff springs).
     /// </summary>
     /// <param name="initial">Start positions; its strides must equal the config's.</param>
     /// <param name="target">Targets on the same grid, or null for none (free mesh).</param>
@@ -72,10 +74,14 @@ public static class MeshRelaxer
     {
         float k0 = (float)config.K0;
         float gamma = (float)config.Gamma;
-        double h = config.Dt;
+        // Explicit integration diverges once a step exceeds 2/√λmax of the stiffness (unit masses). FIRE grows the step
+        // to DtMax·Dt, which em_2d's k = 0.1 tolerates but a stiffer mesh does not (k = 1 blew up to NaN), so steps are
+        // capped below the Gershgorin bound λmax ≤ 2·Σκ + k0 over a node's springs: 4 of k and 4 diagonals of k/√2.
+        double stable = 1.9 / Math.Sqrt(2 * (4 + 2 * Math.Sqrt(2)) * config.K + config.K0);
+        double hMax = Math.Min(config.DtMax * config.Dt, stable);
+        double h = Math.Min(config.Dt, hMax);
         double alpha = config.Alpha;
         double cap = config.StartCap;
-        double hMax = config.DtMax * config.Dt;
         long t = 0;
         while (t < config.MaxIters)
         {

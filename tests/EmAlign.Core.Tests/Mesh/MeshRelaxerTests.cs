@@ -150,6 +150,23 @@ public class MeshRelaxerTests
         Assert.True(result.Steps < IntegrationConfig.Em2d.MaxIters);
     }
 
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(10.0)]
+    public void StiffSpringsDoNotDivergeUnderEm2dTimeSteps(double k)
+    {
+        // em_2d lets FIRE grow its step to 1000·dt = 1, past the stability limit of springs this stiff (k = 1 went to NaN).
+        var box = Box3.FromSize(26, 26, 1);
+        var target = CoordinateMap.Filled(box, 40, 40, 0);
+        target.Dx(0).Fill(12.5f);
+        target.Dy(0).Fill(-7.25f);
+        var start = new CoordinateMap(box, 40, 40);
+        start.Dx(0)[13 * 26 + 13] = 9;
+        var result = MeshRelaxer.Relax(start, target, IntegrationConfig.Em2d with { K = k });
+        Assert.All(result.Positions.Dx(0).ToArray(), v => Assert.Equal(12.5, v, 0.05));
+        Assert.All(result.Positions.Dy(0).ToArray(), v => Assert.Equal(-7.25, v, 0.05));
+    }
+
     [Fact]
     public void UnknownTargetsAreFilledByElasticity()
     {
