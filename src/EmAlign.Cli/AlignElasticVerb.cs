@@ -27,6 +27,7 @@ internal sealed class AlignElasticVerb : Verb
 
     public override string Usage => $"""
         usage: emalign align-elastic SRC DST [--levels 1,2] [--patch 160] [--stride 40] [--level L] [--bbox] [--refine N]
+                                     [--k0 K0] [--k K]
                                      [--format FORMAT] [--codec CODEC] [--interpolation lanczos] [--crop] [--report FILE.json] [--force]
 
         Aligns the sections of SRC to each other as SOFIMA does: flow fields at each factor of --levels (cleaned, then
@@ -42,6 +43,10 @@ internal sealed class AlignElasticVerb : Verb
           SRC, DST             the stack to align (any format) and the volume to write
         {AlignmentArguments.Help}
           --refine N           refinement passes after the first solve, 0 to 5 (default 1; 0 is SOFIMA's workflow)
+          --k0 K0, --k K       mesh springs: the pull of each node toward its flow target, and between neighbouring
+                               nodes (defaults 0.01 and 0.1, SOFIMA's em_2d). A larger k0/k follows the flows more
+                               closely: right for sections that share their content (e.g. repeated imaging), wrong
+                               for real neighbours, whose flows also follow what changes between sections
           --format FORMAT      output format: zarr2 (default), n5, tiff, tiff-folder (as far as this build registers them)
           --codec CODEC        none (default), zlib, gzip, lz4, bz2, blosc-lz4, ... (as far as known)
           --interpolation I    lanczos (default, Lanczos-4), lanczos3, cubic, linear or nearest (labels)
@@ -52,7 +57,7 @@ internal sealed class AlignElasticVerb : Verb
         """;
 
     public override IReadOnlyCollection<string> ValueOptions =>
-        [.. AlignmentArguments.ValueOptions, "--refine", "--format", "--codec", "--interpolation", "--report"];
+        [.. AlignmentArguments.ValueOptions, "--refine", "--k0", "--k", "--format", "--codec", "--interpolation", "--report"];
 
     public override IReadOnlyCollection<string> Flags => [.. AlignmentArguments.Flags, "--crop", "--force"];
 
@@ -60,11 +65,12 @@ internal sealed class AlignElasticVerb : Verb
     {
         args.ExpectPositionals("SRC", "DST");
         var options = AlignmentArguments.Options(args);
-        if (args.Int("--refine", min: 0) is { } refine)
+        options = options with
         {
-            options = options with { RefinePasses = refine };
-            options.Validate();
-        }
+            RefinePasses = args.Int("--refine", min: 0) ?? options.RefinePasses,
+            Mesh = options.Mesh with { K0 = args.Double("--k0", min: 0) ?? options.Mesh.K0, K = args.Double("--k", min: 0) ?? options.Mesh.K },
+        };
+        options.Validate();
         bool force = args.Flag("--force");
         var render = new RenderOptions
         {

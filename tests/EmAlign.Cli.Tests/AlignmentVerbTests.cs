@@ -141,6 +141,23 @@ public sealed class AlignmentVerbTests(DemoStackFixture stack) : IClassFixture<D
     }
 
     [ZarrFact]
+    public void MeshSpringConstantsSetHowCloselyTheMeshFollowsTheFlows()
+    {
+        double MeanResidual(params string[] springs)
+        {
+            var report = PathOf($"report{string.Join("", springs)}.json");
+            var r = CliRun.Of(["align-elastic", stack.Raw, PathOf($"aligned{string.Join("", springs)}.zarr"), .. Fast, "--refine", "0", "--report", report, .. springs]);
+            Assert.True(r.ExitCode == 0, r.Err);
+            return JsonDocument.Parse(File.ReadAllText(report)).RootElement.GetProperty("sections").EnumerateArray().Skip(1)
+                .Average(s => s.GetProperty("residual_median").GetDouble());
+        }
+        double stiff = MeanResidual(), tethered = MeanResidual("--k0", "1"), stiffer = MeanResidual("--k", "1");
+        // The residual is the distance of each node from its flow target: a stronger tether shortens it, stiffer springs lengthen it.
+        Assert.True(tethered < 0.5 * stiff, $"residual median {tethered:0.000} px with --k0 1, {stiff:0.000} px with the defaults");
+        Assert.True(stiffer > stiff, $"residual median {stiffer:0.000} px with --k 1, {stiff:0.000} px with the defaults");
+    }
+
+    [ZarrFact]
     public void ALostSectionIsBridgedAndFlaggedOnStderrWithExit0()
     {
         var report = PathOf("report.json");

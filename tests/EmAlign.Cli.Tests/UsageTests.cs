@@ -60,6 +60,7 @@ public class UsageTests
     [InlineData("--stride '0' is not a positive integer", "align-elastic", "a", "b", "--stride", "0")]
     [InlineData("--report needs a value", "align-elastic", "a", "b", "--report")]
     [InlineData("--refine 'x' is not a non-negative integer", "align-elastic", "a", "b", "--refine", "x")]
+    [InlineData("--k0 'stiff' is not a number of at least 0", "align-elastic", "a", "b", "--k0", "stiff")]
     [InlineData("unknown option '--crop=yes'", "align-elastic", "a", "b", "--crop=yes")]
     public void BadUsageExitsWith2AndShowsTheMessageAndUsage(string message, params string[] args)
     {
