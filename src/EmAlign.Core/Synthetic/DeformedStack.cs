@@ -7,12 +7,14 @@ namespace EmAlign.Synthetic;
 /// <summary>
 /// Builds alignment test stacks from a registered stack: every section but the first is deformed by its own
 /// known rigid jitter plus smooth elastic field (deformed(x) = original(Map(x))); optionally one section is
-/// replaced by noise (a damaged section).
+/// replaced by noise (a damaged section). With <c>contentSection</c> every section is a deformed copy of that one
+/// original section: content identical through z, so the known deformations are the only thing to undo (real
+/// neighbours differ, and aligning them also follows what changes from section to section).
 /// </summary>
 public static class DeformedStack
 {
     public static IReadOnlyList<KnownDeformation> Write(EmVolume original, string destination, int seed = 1, double maxShift = 20, double maxRotationDegrees = 1,
-        double elasticAmplitude = 6, double correlationLength = 150, int? noiseSection = null, string format = "zarr2")
+        double elasticAmplitude = 6, double correlationLength = 150, int? noiseSection = null, string format = "zarr2", int? contentSection = null)
     {
         var (w, h, d) = original.Levels[0].Size;
         var rng = new Random(seed);
@@ -27,6 +29,7 @@ public static class DeformedStack
             deformations[z] = z == 0 ? KnownDeformation.Identity((int)w, (int)h)
                 : KnownDeformation.Random((int)w, (int)h, rng, maxShift, maxRotationDegrees, elasticAmplitude, correlationLength);
             var box = new Box3(0, 0, z, w, h, 1);
+            var source = contentSection is { } c ? box with { Z = c } : box;
             float[] section;
             if (z == noiseSection)
             {
@@ -34,7 +37,7 @@ public static class DeformedStack
                 section = new float[w * h];
                 for (int i = 0; i < section.Length; i++) section[i] = 1 + noise.Next(255);
             }
-            else section = z == 0 ? original.ReadSingle(0, box) : deformations[z].Apply(original.ReadSingle(0, box));
+            else section = z == 0 ? original.ReadSingle(0, source) : deformations[z].Apply(original.ReadSingle(0, source));
             var bytes = new byte[section.Length];
             for (int i = 0; i < bytes.Length; i++) bytes[i] = (byte)Math.Clamp(MathF.Round(section[i]), 0, 255);
             output.Write<byte>(0, box, bytes);
