@@ -52,16 +52,24 @@ public sealed unsafe class Fft2D
     internal void ForwardReal(ReadOnlySpan<float> images, Span<float> re, Span<float> im, bool parallel)
     {
         int plane = Height * Width, spec = Height * SpectrumWidth;
-        if (images.Length % plane != 0) throw new ArgumentException($"images length {images.Length} is not a multiple of {Height} x {Width}.", nameof(images));
-        int count = images.Length / plane;
-        if (re.Length != count * spec || im.Length != count * spec)
-            throw new ArgumentException($"Spectrum planes must hold {count} x {Height} x {SpectrumWidth} values; got {re.Length} and {im.Length}.");
+        int count = RealBatchCount(images.Length, re.Length, im.Length);
         fixed (float* pImg = images, pr = re, pi = im)
             for (int i = 0; i < count; i++)
             {
                 RealRowsForward(pImg + (long)i * plane, pr + (long)i * spec, pi + (long)i * spec, parallel);
                 Columns(pr + (long)i * spec, pi + (long)i * spec, SpectrumWidth, parallel);
             }
+    }
+
+    /// <summary>How many images a real transform's arguments hold; throws when the images and half spectra disagree.</summary>
+    private int RealBatchCount(int imagesLength, int reLength, int imLength)
+    {
+        int plane = Height * Width, spec = Height * SpectrumWidth;
+        if (imagesLength % plane != 0) throw new ArgumentException($"images length {imagesLength} is not a multiple of {Height} x {Width}.", "images");
+        int count = imagesLength / plane;
+        if (reLength != count * spec || imLength != count * spec)
+            throw new ArgumentException($"Spectrum planes must hold {count} x {Height} x {SpectrumWidth} values; got {reLength} and {imLength}.");
+        return count;
     }
 
     /// <summary>
@@ -74,10 +82,7 @@ public sealed unsafe class Fft2D
     internal void InverseReal(ReadOnlySpan<float> re, ReadOnlySpan<float> im, Span<float> images, bool parallel)
     {
         int plane = Height * Width, spec = Height * SpectrumWidth;
-        if (images.Length % plane != 0) throw new ArgumentException($"images length {images.Length} is not a multiple of {Height} x {Width}.", nameof(images));
-        int count = images.Length / plane;
-        if (re.Length != count * spec || im.Length != count * spec)
-            throw new ArgumentException($"Spectrum planes must hold {count} x {Height} x {SpectrumWidth} values; got {re.Length} and {im.Length}.");
+        int count = RealBatchCount(images.Length, re.Length, im.Length);
         var tr = ArrayPool<float>.Shared.Rent(spec);
         var ti = ArrayPool<float>.Shared.Rent(spec);
         try
