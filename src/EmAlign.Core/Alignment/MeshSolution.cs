@@ -61,8 +61,8 @@ public sealed class MeshSolution : IAlignmentState
     /// <summary>
     /// The quality of section <paramref name="z"/> as the solve leaves it: flow vectors, residuals (working-level pixels),
     /// neighbour NCC before alignment and <paramref name="nccAfter"/> (NaN when not rendered), and a status:
-    /// "reference" (section 0), "few-flow-vectors" (fewer than <paramref name="minValidFraction"/> of the median section's
-    /// vectors), "large-residual" (p95 above <paramref name="maxResidual"/> and above <see cref="ResidualOutlierFactor"/>
+    /// "reference" (section 0), "few-flow-vectors" (none, or fewer than <paramref name="minValidFraction"/> of the median
+    /// section's vectors), "large-residual" (p95 above <paramref name="maxResidual"/> and above <see cref="ResidualOutlierFactor"/>
     /// times the stack's median p95), "ok-skipped-previous" (aligned to a section
     /// further back, its predecessor being unusable) or "ok".
     /// </summary>
@@ -73,7 +73,8 @@ public sealed class MeshSolution : IAlignmentState
         if (z == 0) return new SectionQuality(0, 0, 0, double.NaN, double.NaN, before, nccAfter, "reference");
         _medianVectors ??= MedianVectors();
         _medianP95 ??= MedianP95();
-        string status = r.ValidVectors < minValidFraction * _medianVectors.Value ? "few-flow-vectors"
+        // No vector at all is a failure even when the whole stack failed alike (the median is then 0 too).
+        string status = r.ValidVectors == 0 || r.ValidVectors < minValidFraction * _medianVectors.Value ? "few-flow-vectors"
             : r.P95 > maxResidual && !(r.P95 <= ResidualOutlierFactor * _medianP95.Value) ? "large-residual"
             : r.DeltaZ > 1 ? "ok-skipped-previous"
             : "ok";

@@ -51,6 +51,16 @@ public class AlignmentStepTests
     }
 
     [Fact]
+    public void SectionsWithoutAnyFlowVectorAreFlaggedEvenWhenAllAreAlike()
+    {
+        // A stack in which nothing matched (wrong channel, noise): the median section has no vectors either.
+        var map = new CoordinateMap(new Box3(0, 0, 0, 2, 2, 3), 40, 40);
+        var residuals = Enumerable.Range(0, 3).Select(z => new SectionResidual(z, z == 0 ? 0 : 1, 0, double.NaN, double.NaN, double.NaN, MeshSolveStatus.Regular)).ToArray();
+        var q = new MeshSolution(Region with { Region = new Box3(0, 0, 0, 80, 80, 3) }, map, map, residuals, [double.NaN, 0.0, 0.0]).Assess();
+        Assert.Equal(["reference", "few-flow-vectors", "few-flow-vectors"], q.Select(s => s.Status));
+    }
+
+    [Fact]
     public void ResidualsTypicalOfTheStackAreNotFlagged()
     {
         // Real EM: every section's mesh departs a few pixels from its flows; only the one that stands out is flagged.
