@@ -44,9 +44,10 @@ internal sealed class AlignElasticVerb : Verb
         {AlignmentArguments.Help}
           --refine N           refinement passes after the first solve, 0 to 5 (default 1; 0 is SOFIMA's workflow)
           --k0 K0, --k K       mesh springs: the pull of each node toward its flow target, and between neighbouring
-                               nodes (defaults 0.01 and 0.1, SOFIMA's em_2d). A larger k0/k follows the flows more
-                               closely: right for sections that share their content (e.g. repeated imaging), wrong
-                               for real neighbours, whose flows also follow what changes between sections
+                               nodes (defaults 0.01 and 0.1, SOFIMA's em_2d). A larger k0 follows the flows more
+                               closely, a larger k keeps each section stiffer. Following closely suits sections that
+                               share their content (e.g. repeated imaging), not real neighbours, whose flows also
+                               follow what changes between sections
           --format FORMAT      output format: zarr2 (default), n5, tiff, tiff-folder (as far as this build registers them)
           --codec CODEC        none (default), zlib, gzip, lz4, bz2, blosc-lz4, ... (as far as known)
           --interpolation I    lanczos (default, Lanczos-4), lanczos3, cubic, linear or nearest (labels)
