@@ -271,21 +271,11 @@ internal sealed unsafe class FastCorrelator
             if (prune) plan.ForwardHalf(input, spectrum, work.W1, work.W2);
             else plan.Forward(input, spectrum, work.W1, work.W2);
 
-            // Unpack the two real columns per lane: X[k] = (Z[k] + conj Z[-k]) / 2, Y[k] = (Z[k] - conj Z[-k]) / 2i.
+            // Unpack the two real columns per lane.
             var bx = work.B;
             var by = work.W1;
-            var half = Vector256.Create(0.5f);
             int ky = _o.Ky, ky8 = _o.Ky8;
-            for (int k = 0; k < ky; k++)
-            {
-                int k2 = k == 0 ? 0 : n - k;
-                V zr = Vector256.Load(a.Re + k * L), zi = Vector256.Load(a.Im + k * L);
-                V cr = Vector256.Load(a.Re + k2 * L), ci = Vector256.Load(a.Im + k2 * L);
-                (half * (zr + cr)).Store(bx.Re + k * L);
-                (half * (zi - ci)).Store(bx.Im + k * L);
-                (half * (zi + ci)).Store(by.Re + k * L);
-                (half * (cr - zr)).Store(by.Im + k * L);
-            }
+            FftPlan.SplitTwoReal(spectrum, new ContiguousStrip(bx.Re, bx.Im), new ContiguousStrip(by.Re, by.Im), ky, n);
             for (int k = ky; k < ky8; k++)
             {
                 V.Zero.Store(bx.Re + k * L); V.Zero.Store(bx.Im + k * L);

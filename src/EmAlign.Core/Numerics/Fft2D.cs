@@ -205,20 +205,10 @@ public sealed unsafe class Fft2D
                 StripTranspose.RowsToStrip(img + (long)r0 * w, w, rowsA, w, a.Re);
                 StripTranspose.RowsToStrip(img + (long)(r0 + L) * w, w, rowsB, w, a.Im);
                 _rows.Forward(a, a, work.W1, work.W2);
-                // Split Z = FA + i FB: FA[k] = (Z[k] + conj Z[-k]) / 2, FB[k] = (Z[k] - conj Z[-k]) / 2i.
+                // Split Z = FA + i FB into the two rows' spectra.
                 var b1 = work.B;
                 var b2 = work.W1;
-                var half = Vector256.Create(0.5f);
-                for (int k = 0; k < wh; k++)
-                {
-                    int k2 = k == 0 ? 0 : w - k;
-                    V zr = Vector256.Load(a.Re + k * L), zi = Vector256.Load(a.Im + k * L);
-                    V cr = Vector256.Load(a.Re + k2 * L), ci = Vector256.Load(a.Im + k2 * L);
-                    (half * (zr + cr)).Store(b1.Re + k * L);
-                    (half * (zi - ci)).Store(b1.Im + k * L);
-                    (half * (zi + ci)).Store(b2.Re + k * L);
-                    (half * (cr - zr)).Store(b2.Im + k * L);
-                }
+                FftPlan.SplitTwoReal(new ContiguousStrip(a.Re, a.Im), new ContiguousStrip(b1.Re, b1.Im), new ContiguousStrip(b2.Re, b2.Im), wh, w);
                 float* sr = (float*)psr, si = (float*)psi;
                 StripTranspose.StripToRows(b1.Re, wh, sr + (long)r0 * wh, wh, rowsA, 1f);
                 StripTranspose.StripToRows(b1.Im, wh, si + (long)r0 * wh, wh, rowsA, 1f);

@@ -86,6 +86,23 @@ internal sealed unsafe class FftPlan
     public bool CanPrune(int nonZero) => _pruned is not null && nonZero <= Length / 2;
 
     /// <summary>
+    /// Separates two real signals transformed together as z = x + i·y (length <paramref name="n"/>) into bins
+    /// 0 … count − 1 of their spectra: X[k] = (Z[k] + conj Z[−k]) / 2, Y[k] = (Z[k] − conj Z[−k]) / 2i. All three are
+    /// contiguous strips (a constant stride keeps this hot loop as fast as hand-indexed code); z must not alias x or y.
+    /// </summary>
+    public static void SplitTwoReal(ContiguousStrip z, ContiguousStrip x, ContiguousStrip y, int count, int n)
+    {
+        var half = Vector256.Create(0.5f);
+        for (int k = 0; k < count; k++)
+        {
+            z.Load(k, out var zr, out var zi);
+            z.Load(k == 0 ? 0 : n - k, out var cr, out var ci);
+            x.Store(k, half * (zr + cr), half * (zi - ci));
+            y.Store(k, half * (zi + ci), half * (cr - zr));
+        }
+    }
+
+    /// <summary>
     /// Full forward transform src -> dst. <paramref name="w1"/>, <paramref name="w2"/> are contiguous work strips
     /// (Length x 8 floats for each of re and im). src may equal dst; src is left intact otherwise.
     /// </summary>
