@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using EmAlign.Volumes;
@@ -27,11 +26,9 @@ public sealed class TifffileFactAttribute : FactAttribute
 /// <summary>Runs the tifffile peer through /usr/bin/python3.</summary>
 public static class Tifffile
 {
-    private const string Python = "/usr/bin/python3";
-
     private static readonly Lazy<bool> s_available = new(() =>
     {
-        if (!File.Exists(Python)) return false;
+        if (!File.Exists(Zarr.PythonZarr.Python)) return false;
         try { return Run("import tifffile, numpy").ExitCode == 0; }
         catch (System.ComponentModel.Win32Exception) { return false; }
     });
@@ -41,17 +38,8 @@ public static class Tifffile
     /// <summary>Runs a Python script; returns its exit code and standard output.</summary>
     public static (int ExitCode, string Output) Run(string script, params string[] args)
     {
-        var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(script);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        var output = stdout.Result;
-        if (p.ExitCode != 0) output += stderr.Result;
-        return (p.ExitCode, output.Trim());
+        var (code, output, error) = Zarr.PythonZarr.Run(script, args);
+        return (code, (code != 0 ? output + error : output).Trim());
     }
 }
 
