@@ -9,6 +9,8 @@ namespace EmAlign.Bench;
 
 internal static partial class Scenarios
 {
+    private static readonly RenderOptions Zarr2Output = new() { Format = "zarr2", Force = true };
+
     /// <summary>
     /// Issue 3's accuracy and wall-time check: the ssTEM stack deformed with known rigid jitter (shift up to 20 px,
     /// rotation up to 1 degree) plus elastic fields (amplitude up to 6 px, correlation length 150 px), aligned with
@@ -25,7 +27,7 @@ internal static partial class Scenarios
             string aligned = Path.Combine(work, $"aligned-{(noise is null ? "clean" : "noise")}.zarr");
             using var input = VolumeFormats.Open(deformed);
             var sw = Stopwatch.StartNew();
-            var result = ElasticAlignment.Run(new VolumeView(input), aligned, new ElasticAlignmentOptions(), new RenderOptions { Format = "zarr2", Force = true });
+            var result = ElasticAlignment.Run(new VolumeView(input), aligned, new ElasticAlignmentOptions(), Zarr2Output);
             double seconds = sw.Elapsed.TotalSeconds;
             using var output = VolumeFormats.Open(aligned);
             var sections = Enumerable.Range(1, (int)output.Bounds.SizeZ - 1).Where(z => z != noise);
@@ -60,7 +62,7 @@ internal static partial class Scenarios
                 // The same pipeline on the undeformed stack: what is left is the drift that chaining real
                 // neighbouring sections accumulates, the floor under any residual measured against the original.
                 string identity = Path.Combine(work, "aligned-original.zarr");
-                ElasticAlignment.Run(new VolumeView(original), identity, new ElasticAlignmentOptions(), new RenderOptions { Format = "zarr2", Force = true });
+                ElasticAlignment.Run(new VolumeView(original), identity, new ElasticAlignmentOptions(), Zarr2Output);
                 using var identityAligned = VolumeFormats.Open(identity);
                 Console.WriteLine($"   [undeformed original] EmAlign residual {ResidualShifts.Summarize(ResidualShifts.Measure(identityAligned, original, 128, sections))}");
                 // Section 1 is registered to section 0, which is never deformed: one pair with a perfect reference,
@@ -83,7 +85,7 @@ internal static partial class Scenarios
                 {
                     string sameAligned = Path.Combine(work, "aligned-same-content.zarr");
                     var options = new ElasticAlignmentOptions();
-                    ElasticAlignment.Run(new VolumeView(sameInput), sameAligned, options with { Mesh = options.Mesh with { K0 = k0 } }, new RenderOptions { Format = "zarr2", Force = true });
+                    ElasticAlignment.Run(new VolumeView(sameInput), sameAligned, options with { Mesh = options.Mesh with { K0 = k0 } }, Zarr2Output);
                     using var sameOutput = VolumeFormats.Open(sameAligned);
                     Console.WriteLine($"   [one section's content, 20 known deformations, {setting}] EmAlign residual {ResidualShifts.Summarize(ResidualShifts.Measure(sameOutput, truth, 128, sections))}");
                 }
